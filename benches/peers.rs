@@ -1,0 +1,2 @@
+//! Peer benchmarks (being written).
+fn main() {}

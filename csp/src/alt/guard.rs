@@ -1,0 +1,245 @@
+//! Guards: the one internal trait that `alt!` drives.
+//!
+//! A guard is one arm's event: a receive, a send, or a timeout. The alt core
+//! (`alt/mod.rs`) only ever asks three things of it, in this order of
+//! phases, which is why every kind of arm (and, later, remote channel ends)
+//! can join the same alt:
+//!
+//! 1. [`Guard::try_fire`]: complete now if possible, parking nothing;
+//! 2. [`Guard::park`]: park on the channel under the alt's selector, or
+//!    report that the event became ready (then nothing is parked);
+//! 3. [`Guard::unpark`]: take the parking back, reporting whether a peer
+//!    completed it in the meantime.
+//!
+//! Each guard keeps its own output until the macro collects it, so the core
+//! can drive guards of different types through `&mut dyn Guard`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Context;
+use std::time::Duration;
+
+use super::selector::Selector;
+use crate::channel::{Chan, Claim, Offer, Receiver, RecvError, SendError, Sender, Take};
+use crate::sync::Arc;
+
+/// One arm's event, as driven by `alt!` (see the module docs).
+pub trait Guard {
+    /// Completes the event now if it can without waiting; true if it did.
+    fn try_fire(&mut self, cx: &mut Context<'_>) -> bool;
+    /// Parks on the event as arm `arm` of the alt owning `sel`. Returns
+    /// false, parking nothing, if the event is ready right now.
+    fn park(&mut self, cx: &mut Context<'_>, sel: &Arc<Selector>, arm: usize) -> bool;
+    /// Takes back a parking. True if a peer completed it first (the guard
+    /// now holds its output).
+    fn unpark(&mut self) -> bool;
+}
+
+/// An input guard: `pat = rx.recv()`.
+pub struct RecvGuard<'a, T> {
+    chan: &'a Chan<T>,
+    parked: Option<u64>,
+    out: Option<Result<T, RecvError>>,
+}
+
+impl<'a, T> RecvGuard<'a, T> {
+    /// Watches `rx` for a value (or its close).
+    pub fn new(rx: &'a Receiver<T>) -> Self {
+        RecvGuard {
+            chan: &rx.chan,
+            parked: None,
+            out: None,
+        }
+    }
+
+    /// The received value (or the close), once this arm has fired.
+    pub fn take_output(&mut self) -> Result<T, RecvError> {
+        self.out
+            .take()
+            .expect("alt!: output of an arm that did not fire")
+    }
+}
+
+impl<T> Guard for RecvGuard<'_, T> {
+    fn try_fire(&mut self, _cx: &mut Context<'_>) -> bool {
+        let out = self.chan.with(|st, wake| match st.take(wake) {
+            Take::Value(v) => Some(Ok(v)),
+            Take::Closed => Some(Err(RecvError)),
+            Take::Empty => None,
+        });
+        self.out = out;
+        self.out.is_some()
+    }
+
+    fn park(&mut self, cx: &mut Context<'_>, sel: &Arc<Selector>, arm: usize) -> bool {
+        let parked = self.chan.with(|st, _| {
+            if st.recv_ready() {
+                return None;
+            }
+            Some(st.park_recv(cx.waker().clone(), Claim::arm(sel, arm)))
+        });
+        self.parked = parked;
+        parked.is_some()
+    }
+
+    fn unpark(&mut self) -> bool {
+        let Some(id) = self.parked.take() else {
+            return false;
+        };
+        match self.chan.with(|st, _| st.withdraw_recv(id)) {
+            Some(v) => {
+                self.out = Some(Ok(v));
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+impl<T> Drop for RecvGuard<'_, T> {
+    fn drop(&mut self) {
+        if let Some(id) = self.parked.take() {
+            self.chan.abandon_recv(id);
+        }
+    }
+}
+
+/// An output guard: `tx.send(v)`. If the arm is not chosen the value stays
+/// in the guard, untouched ([`SendGuard::into_value`]).
+pub struct SendGuard<'a, T> {
+    chan: &'a Chan<T>,
+    value: Option<T>,
+    parked: Option<u64>,
+    out: Option<Result<(), SendError<T>>>,
+}
+
+impl<'a, T> SendGuard<'a, T> {
+    /// Offers `value` on `tx`.
+    pub fn new(tx: &'a Sender<T>, value: T) -> Self {
+        SendGuard {
+            chan: &tx.chan,
+            value: Some(value),
+            parked: None,
+            out: None,
+        }
+    }
+
+    /// The send's result, once this arm has fired.
+    pub fn take_output(&mut self) -> Result<(), SendError<T>> {
+        self.out
+            .take()
+            .expect("alt!: output of an arm that did not fire")
+    }
+
+    /// The value, if this arm did not fire.
+    pub fn into_value(mut self) -> Option<T> {
+        self.value.take()
+    }
+}
+
+impl<T> Guard for SendGuard<'_, T> {
+    fn try_fire(&mut self, _cx: &mut Context<'_>) -> bool {
+        let Some(v) = self.value.take() else {
+            return false;
+        };
+        let (out, back) = self.chan.with(|st, wake| match st.offer(v, wake) {
+            Offer::Done => (Some(Ok(())), None),
+            Offer::Closed(v) => (Some(Err(SendError(v))), None),
+            Offer::Full(v) => (None, Some(v)),
+        });
+        self.value = back;
+        self.out = out;
+        self.out.is_some()
+    }
+
+    fn park(&mut self, cx: &mut Context<'_>, sel: &Arc<Selector>, arm: usize) -> bool {
+        let Some(v) = self.value.take() else {
+            return true;
+        };
+        let (parked, back) = self.chan.with(|st, _| {
+            if st.send_ready() {
+                return (None, Some(v));
+            }
+            (
+                Some(st.park_send(v, cx.waker().clone(), Claim::arm(sel, arm))),
+                None,
+            )
+        });
+        self.parked = parked;
+        self.value = back;
+        parked.is_some()
+    }
+
+    fn unpark(&mut self) -> bool {
+        let Some(id) = self.parked.take() else {
+            return false;
+        };
+        match self.chan.with(|st, _| st.withdraw_send(id)) {
+            Some(v) => {
+                self.value = Some(v);
+                false
+            }
+            None => {
+                self.out = Some(Ok(()));
+                true
+            }
+        }
+    }
+}
+
+impl<T> Drop for SendGuard<'_, T> {
+    fn drop(&mut self) {
+        if let Some(id) = self.parked.take() {
+            let withdrawn = self.chan.with(|st, _| st.withdraw_send(id));
+            drop(withdrawn);
+        }
+    }
+}
+
+/// A timeout guard: `after(duration)` fires once the duration has passed
+/// since the alt began.
+pub struct AfterGuard {
+    sleep: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl AfterGuard {
+    /// Fires `d` from now.
+    pub fn new(d: Duration) -> Self {
+        AfterGuard {
+            sleep: Box::pin(tokio::time::sleep(d)),
+        }
+    }
+
+    /// Nothing to collect; present so every arm reads the same.
+    pub fn take_output(&mut self) {}
+}
+
+impl Guard for AfterGuard {
+    fn try_fire(&mut self, cx: &mut Context<'_>) -> bool {
+        self.sleep.as_mut().poll(cx).is_ready()
+    }
+
+    fn park(&mut self, cx: &mut Context<'_>, _sel: &Arc<Selector>, _arm: usize) -> bool {
+        self.sleep.as_mut().poll(cx).is_pending()
+    }
+
+    fn unpark(&mut self) -> bool {
+        false
+    }
+}
+
+/// An arm whose precondition was false at the start of the alt: its guard
+/// was never built and it never fires.
+impl<G: Guard> Guard for Option<G> {
+    fn try_fire(&mut self, cx: &mut Context<'_>) -> bool {
+        self.as_mut().is_some_and(|g| g.try_fire(cx))
+    }
+
+    fn park(&mut self, cx: &mut Context<'_>, sel: &Arc<Selector>, arm: usize) -> bool {
+        self.as_mut().is_none_or(|g| g.park(cx, sel, arm))
+    }
+
+    fn unpark(&mut self) -> bool {
+        self.as_mut().is_some_and(|g| g.unpark())
+    }
+}

@@ -1,0 +1,436 @@
+//! The channel core: one mutex-protected state shared by both flavours.
+//!
+//! A rendezvous channel is a buffered channel of capacity 0. Both sides can
+//! park in a wait queue; a parked entry is completed by the peer that
+//! arrives, never by its owner:
+//!
+//! * a **sender** that finds no room parks *with its value* in `sendq`; a
+//!   receiver completes it by taking the value out (or, for a buffered
+//!   channel, moving it into the buffer behind what it just popped) and
+//!   removing the entry. The sender learns it is done because its entry is
+//!   gone. Withdrawing is "remove my entry if it is still there": under the
+//!   lock, exactly one of *taken* and *withdrawn with the value* happens.
+//!   This is what makes a pending send freezable.
+//! * a **receiver** that finds nothing parks in `recvq` with an empty slot; a
+//!   sender completes it by filling the slot. The entry stays until its
+//!   owner collects the value, so a receiver that goes away with a filled
+//!   slot hands the value back to the channel ([`Chan::abandon_recv`])
+//!   instead of losing it.
+//!
+//! Entries that belong to an `alt!` carry a [`Claim`]; a peer must win the
+//! claim before completing such an entry and skips it otherwise (see
+//! `alt/selector.rs`). Wakers are taken out under the lock and woken after
+//! it is released.
+
+use std::collections::VecDeque;
+use std::task::Waker;
+
+use crate::alt::selector::Selector;
+use crate::sync::{lock, Arc, Mutex, MutexGuard};
+
+/// The right to complete a parked entry: plain operations always grant it,
+/// alt entries grant it to the first peer that wins their selector.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Claim {
+    sel: Option<(Arc<Selector>, usize)>,
+}
+
+impl Claim {
+    /// The claim of a plain (non-alt) operation.
+    pub(crate) fn plain() -> Self {
+        Claim { sel: None }
+    }
+
+    /// The claim of arm `arm` of the alt owning `sel`.
+    pub(crate) fn arm(sel: &Arc<Selector>, arm: usize) -> Self {
+        Claim {
+            sel: Some((sel.clone(), arm)),
+        }
+    }
+
+    fn try_claim(&self) -> bool {
+        match &self.sel {
+            None => true,
+            Some((sel, arm)) => sel.try_claim(*arm),
+        }
+    }
+
+    fn looks_open(&self) -> bool {
+        match &self.sel {
+            None => true,
+            Some((sel, _)) => sel.is_open(),
+        }
+    }
+}
+
+struct SendEntry<T> {
+    id: u64,
+    value: T,
+    waker: Waker,
+    claim: Claim,
+}
+
+struct RecvEntry<T> {
+    id: u64,
+    slot: Option<T>,
+    waker: Waker,
+    claim: Claim,
+}
+
+/// What a receive attempt found.
+pub(crate) enum Take<T> {
+    /// A value, now owned by the receiver.
+    Value(T),
+    /// Closed and drained: no value will ever come.
+    Closed,
+    /// Nothing yet.
+    Empty,
+}
+
+/// What a send attempt did.
+pub(crate) enum Offer<T> {
+    /// The value was handed to a receiver or buffered.
+    Done,
+    /// The channel is closed or has no receivers; the value comes back.
+    Closed(T),
+    /// No room and no receiver; the value comes back.
+    Full(T),
+}
+
+pub(crate) struct State<T> {
+    buf: VecDeque<T>,
+    cap: usize,
+    closed: bool,
+    senders: usize,
+    receivers: usize,
+    sendq: VecDeque<SendEntry<T>>,
+    recvq: VecDeque<RecvEntry<T>>,
+    next_id: u64,
+}
+
+/// A channel's shared state. `Sender` and `Receiver` are counted handles to it.
+pub(crate) struct Chan<T> {
+    state: Mutex<State<T>>,
+}
+
+/// Wakers to wake once the lock is released.
+#[derive(Default)]
+pub(crate) struct Wakeups(Vec<Waker>);
+
+impl Wakeups {
+    fn push(&mut self, w: Waker) {
+        self.0.push(w);
+    }
+
+    fn wake(self) {
+        for w in self.0 {
+            w.wake();
+        }
+    }
+}
+
+/// Pushes onto `q`, allocating room for exactly one entry the first time so
+/// a channel with one parked peer (the common case in a network of
+/// processes) costs one entry, not a default-sized block.
+fn push_lean<E>(q: &mut VecDeque<E>, e: E) {
+    if q.capacity() == 0 {
+        q.reserve_exact(1);
+    }
+    q.push_back(e);
+}
+
+fn take_waker(w: &mut Waker) -> Waker {
+    std::mem::replace(w, Waker::noop().clone())
+}
+
+impl<T> State<T> {
+    fn is_closed(&self) -> bool {
+        self.closed || self.receivers == 0
+    }
+
+    fn fresh_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Takes the first parked sender's value whose claim we win.
+    fn claim_sender(&mut self, wake: &mut Wakeups) -> Option<T> {
+        let i = self.sendq.iter().position(|e| e.claim.try_claim())?;
+        let e = self.sendq.remove(i)?;
+        wake.push(e.waker);
+        Some(e.value)
+    }
+
+    /// Receives without parking: buffer first, then a parked sender.
+    pub(crate) fn take(&mut self, wake: &mut Wakeups) -> Take<T> {
+        if let Some(v) = self.buf.pop_front() {
+            if !self.closed {
+                if let Some(next) = self.claim_sender(wake) {
+                    self.buf.push_back(next);
+                }
+            }
+            return Take::Value(v);
+        }
+        if !self.closed {
+            if let Some(v) = self.claim_sender(wake) {
+                return Take::Value(v);
+            }
+        }
+        if self.closed || self.senders == 0 {
+            Take::Closed
+        } else {
+            Take::Empty
+        }
+    }
+
+    /// Hands `v` to the first parked receiver whose claim we win.
+    fn deliver(&mut self, v: T, wake: &mut Wakeups) -> Result<(), T> {
+        let found = self
+            .recvq
+            .iter_mut()
+            .find(|e| e.slot.is_none() && e.claim.try_claim());
+        match found {
+            Some(e) => {
+                e.slot = Some(v);
+                wake.push(take_waker(&mut e.waker));
+                Ok(())
+            }
+            None => Err(v),
+        }
+    }
+
+    /// Sends without parking: a parked receiver first, then the buffer.
+    pub(crate) fn offer(&mut self, v: T, wake: &mut Wakeups) -> Offer<T> {
+        if self.is_closed() {
+            return Offer::Closed(v);
+        }
+        let v = match self.deliver(v, wake) {
+            Ok(()) => return Offer::Done,
+            Err(v) => v,
+        };
+        if self.buf.len() < self.cap {
+            self.buf.push_back(v);
+            Offer::Done
+        } else {
+            Offer::Full(v)
+        }
+    }
+
+    /// Whether a receive would find something (value or close) right now.
+    pub(crate) fn recv_ready(&self) -> bool {
+        !self.buf.is_empty()
+            || self.closed
+            || self.senders == 0
+            || self.sendq.iter().any(|e| e.claim.looks_open())
+    }
+
+    /// Whether a send would complete (or fail) right now.
+    pub(crate) fn send_ready(&self) -> bool {
+        self.is_closed()
+            || self.buf.len() < self.cap
+            || self
+                .recvq
+                .iter()
+                .any(|e| e.slot.is_none() && e.claim.looks_open())
+    }
+
+    /// Parks a sender with its value; returns the entry id.
+    pub(crate) fn park_send(&mut self, value: T, waker: Waker, claim: Claim) -> u64 {
+        let id = self.fresh_id();
+        push_lean(
+            &mut self.sendq,
+            SendEntry {
+                id,
+                value,
+                waker,
+                claim,
+            },
+        );
+        id
+    }
+
+    /// Parks a receiver with an empty slot; returns the entry id.
+    pub(crate) fn park_recv(&mut self, waker: Waker, claim: Claim) -> u64 {
+        let id = self.fresh_id();
+        push_lean(
+            &mut self.recvq,
+            RecvEntry {
+                id,
+                slot: None,
+                waker,
+                claim,
+            },
+        );
+        id
+    }
+
+    /// Removes parked sender `id` if it is still there (value comes back);
+    /// `None` means a receiver took the value: the send completed.
+    pub(crate) fn withdraw_send(&mut self, id: u64) -> Option<T> {
+        let i = self.sendq.iter().position(|e| e.id == id)?;
+        self.sendq.remove(i).map(|e| e.value)
+    }
+
+    /// Removes parked receiver `id`; `Some(v)` if a sender had filled it
+    /// (the receive completed with `v`).
+    pub(crate) fn withdraw_recv(&mut self, id: u64) -> Option<T> {
+        let i = self.recvq.iter().position(|e| e.id == id)?;
+        self.recvq.remove(i).and_then(|e| e.slot)
+    }
+
+    /// Whether parked sender `id` is still waiting; refreshes its waker.
+    pub(crate) fn send_parked(&mut self, id: u64, waker: &Waker) -> bool {
+        match self.sendq.iter_mut().find(|e| e.id == id) {
+            Some(e) => {
+                if !e.waker.will_wake(waker) {
+                    e.waker = waker.clone();
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Refreshes parked receiver `id`'s waker; true if it is still parked.
+    pub(crate) fn recv_parked(&mut self, id: u64, waker: &Waker) -> bool {
+        match self.recvq.iter_mut().find(|e| e.id == id) {
+            Some(e) if e.slot.is_none() => {
+                if !e.waker.will_wake(waker) {
+                    e.waker = waker.clone();
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the channel refuses further sends.
+    pub(crate) fn closed_for_send(&self) -> bool {
+        self.is_closed()
+    }
+
+    /// Puts back a value whose receiver went away before collecting it: to
+    /// another parked receiver, else at the head of the buffer (it was the
+    /// oldest value in flight), else dropped when nobody can receive.
+    fn restore(&mut self, v: T, wake: &mut Wakeups) {
+        if self.receivers == 0 {
+            return;
+        }
+        if let Err(v) = self.deliver(v, wake) {
+            self.buf.push_front(v);
+        }
+    }
+
+    fn wake_all(&mut self, wake: &mut Wakeups) {
+        for e in self.sendq.iter_mut() {
+            wake.push(take_waker(&mut e.waker));
+        }
+        for e in self.recvq.iter_mut().filter(|e| e.slot.is_none()) {
+            wake.push(take_waker(&mut e.waker));
+        }
+    }
+}
+
+impl<T> Chan<T> {
+    /// A channel holding up to `cap` values (0: rendezvous), with one sender
+    /// and one receiver handle.
+    pub(crate) fn new(cap: usize) -> Self {
+        Chan {
+            state: Mutex::new(State {
+                buf: VecDeque::new(),
+                cap,
+                closed: false,
+                senders: 1,
+                receivers: 1,
+                sendq: VecDeque::new(),
+                recvq: VecDeque::new(),
+                next_id: 0,
+            }),
+        }
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State<T>> {
+        lock(&self.state)
+    }
+
+    /// Runs `f` under the lock, then wakes whatever it queued.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut State<T>, &mut Wakeups) -> R) -> R {
+        let mut wake = Wakeups::default();
+        let r = {
+            let mut st = self.lock();
+            f(&mut st, &mut wake)
+        };
+        wake.wake();
+        r
+    }
+
+    pub(crate) fn capacity(&self) -> usize {
+        self.lock().cap
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.lock().buf.len()
+    }
+
+    pub(crate) fn add_sender(&self) {
+        self.lock().senders += 1;
+    }
+
+    pub(crate) fn add_receiver(&self) {
+        self.lock().receivers += 1;
+    }
+
+    /// Drops a sender handle; the last one closes the channel.
+    pub(crate) fn drop_sender(&self) {
+        self.with(|st, wake| {
+            st.senders -= 1;
+            if st.senders == 0 && !st.closed {
+                st.closed = true;
+                st.wake_all(wake);
+            }
+        });
+    }
+
+    /// Drops a receiver handle; after the last one nothing can be received,
+    /// so buffered values are dropped and parked senders get their values
+    /// back.
+    pub(crate) fn drop_receiver(&self) {
+        let dropped = self.with(|st, wake| {
+            st.receivers -= 1;
+            if st.receivers > 0 {
+                return VecDeque::new();
+            }
+            st.wake_all(wake);
+            std::mem::take(&mut st.buf)
+        });
+        // Dropped outside the lock: a message's Drop may do anything.
+        drop(dropped);
+    }
+
+    /// Closes the channel; false if it was already closed.
+    pub(crate) fn close(&self) -> bool {
+        self.with(|st, wake| {
+            if st.closed {
+                return false;
+            }
+            st.closed = true;
+            st.wake_all(wake);
+            true
+        })
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        let st = self.lock();
+        st.closed || st.senders == 0
+    }
+
+    /// A receiver went away while parked as `id`: withdraw the entry and
+    /// give back a value a sender had already placed in it.
+    pub(crate) fn abandon_recv(&self, id: u64) {
+        self.with(|st, wake| {
+            if let Some(v) = st.withdraw_recv(id) {
+                st.restore(v, wake);
+            }
+        });
+    }
+}
