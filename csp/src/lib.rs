@@ -72,6 +72,8 @@ pub mod alt;
 pub mod channel;
 mod par;
 pub mod runtime;
+#[cfg(test)]
+mod runtime_tests;
 mod sync;
 mod task;
 mod time;

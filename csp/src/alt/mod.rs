@@ -154,3 +154,6 @@ fn unpark_all(guards: &mut [&mut dyn Guard]) -> Option<usize> {
     }
     fired
 }
+
+#[cfg(test)]
+mod tests;

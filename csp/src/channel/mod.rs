@@ -218,3 +218,6 @@ impl<T> fmt::Debug for Receiver<T> {
         f.debug_struct("Receiver").finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests;

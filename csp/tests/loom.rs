@@ -1,0 +1,2 @@
+//! Loom model tests (placeholder).
+#![cfg(csp_loom)]
