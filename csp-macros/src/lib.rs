@@ -11,7 +11,9 @@
 use proc_macro::TokenStream;
 
 mod alt;
+mod errors;
 mod par;
+mod process;
 
 /// `alt!`: see `csp::alt!` for the syntax and semantics.
 #[proc_macro]
@@ -23,4 +25,10 @@ pub fn alt(input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn par(input: TokenStream) -> TokenStream {
     par::par(input.into()).into()
+}
+
+/// `#[process]`: see `csp::process` for the language it accepts.
+#[proc_macro_attribute]
+pub fn process(attr: TokenStream, item: TokenStream) -> TokenStream {
+    process::process(attr.into(), item.into()).into()
 }

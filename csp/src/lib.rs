@@ -71,6 +71,7 @@ extern crate self as csp;
 pub mod alt;
 pub mod channel;
 mod par;
+pub mod process;
 pub mod runtime;
 #[cfg(test)]
 mod runtime_tests;
@@ -82,6 +83,7 @@ pub use channel::{
     buffered, channel, Receiver, RecvError, RecvFuture, SendError, SendFuture, SendWithdrawal,
     Sender, TryRecvError, TrySendError,
 };
+pub use process::Process;
 pub use runtime::{run, Builder, Flavor, Runtime};
 pub use task::{spawn, JoinError, JoinHandle};
 pub use time::{sleep, yield_now};
@@ -147,6 +149,41 @@ pub use csp_macros::alt;
 /// the calling process (see the crate docs); a panic in a branch propagates.
 pub use csp_macros::par;
 
+/// Turns an `async fn` into a process: a named frame type holding its
+/// parameters, the locals it keeps across pause points and where it is
+/// paused, plus a constructor with the function's name that builds the
+/// frame without running any code. See [`mod@process`] for the language.
+///
+/// ```
+/// use csp::prelude::*;
+///
+/// #[csp::process]
+/// async fn running_total(input: Receiver<u64>, output: Sender<u64>) -> u64 {
+///     let mut total: u64 = 0;
+///     while let Ok(x) = input.recv().await {
+///         total += x;
+///         if output.send(total).await.is_err() {
+///             break;
+///         }
+///     }
+///     total
+/// }
+///
+/// csp::run(async {
+///     let (tx, rx) = channel();
+///     let (out, results) = buffered(8);
+///     let frame: RunningTotal = running_total(rx, out); // nothing runs yet
+///     let p = spawn(frame);
+///     for x in [1, 2, 3] {
+///         tx.send(x).await.unwrap();
+///     }
+///     drop(tx);
+///     assert_eq!(p.join().await.unwrap(), 6);
+///     assert_eq!(results.try_recv(), Ok(1));
+/// });
+/// ```
+pub use csp_macros::process;
+
 /// The names a csp program usually wants.
 pub mod prelude {
     pub use crate::{
@@ -161,6 +198,13 @@ pub mod prelude {
 pub mod __private {
     pub use crate::alt::{AfterGuard, AltCore, Guard, RecvGuard, SendGuard};
     pub use crate::par::MaybeDone;
+    pub use crate::process::pause::{RecvPause, SendPause, SleepPause, YieldPause};
+    pub use crate::process::{
+        owned_iter, stepped_after_completion, ChanEnd, FromResidualOf, OwnedIter, Process,
+        QuestionMark,
+    };
     pub use core::future::poll_fn;
+    pub use core::ops::{Range, RangeInclusive};
     pub use core::pin::pin;
+    pub use core::task::{Context, Poll};
 }

@@ -5,7 +5,11 @@ use crate::{Flavor, Runtime};
 
 fn both_flavors(f: impl Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>) {
     for flavor in [Flavor::CurrentThread, Flavor::MultiThread] {
-        let rt = Runtime::builder().flavor(flavor).workers(2).build().unwrap();
+        let rt = Runtime::builder()
+            .flavor(flavor)
+            .workers(2)
+            .build()
+            .unwrap();
         assert_eq!(rt.flavor(), flavor);
         rt.block_on(f());
     }

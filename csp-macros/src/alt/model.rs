@@ -6,6 +6,7 @@ use syn::spanned::Spanned;
 use syn::{parse_quote, Expr, Pat};
 
 use super::parse::{AltInput, RawGuard};
+use crate::errors::Errors;
 
 /// Most arms one alt! may have (`csp::alt::MAX_ARMS`).
 const MAX_ARMS: usize = 64;
@@ -37,27 +38,6 @@ pub(crate) enum GuardKind {
 
 const GUARD_HELP: &str =
     "an alt! guard is `rx.recv()`, `tx.send(value)`, `after(duration)` or `default`";
-
-/// Collects errors so all of them are reported at once.
-#[derive(Default)]
-struct Errors(Option<syn::Error>);
-
-impl Errors {
-    fn push(&mut self, span: Span, msg: impl std::fmt::Display) {
-        let e = syn::Error::new(span, msg);
-        match &mut self.0 {
-            Some(all) => all.combine(e),
-            None => self.0 = Some(e),
-        }
-    }
-
-    fn finish<T>(self, ok: T) -> syn::Result<T> {
-        match self.0 {
-            Some(e) => Err(e),
-            None => Ok(ok),
-        }
-    }
-}
 
 impl Alt {
     pub(crate) fn from_input(input: AltInput) -> syn::Result<Alt> {

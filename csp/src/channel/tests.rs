@@ -19,7 +19,11 @@ fn rendezvous_send_waits_for_receiver() {
     let mut send = tx.send(1);
     assert!(poll_once(&mut send).is_pending(), "no receiver yet");
     assert_eq!(rx.try_recv(), Ok(1), "receiver takes the parked value");
-    assert_eq!(poll_once(&mut send), Poll::Ready(Ok(())), "now the send is done");
+    assert_eq!(
+        poll_once(&mut send),
+        Poll::Ready(Ok(())),
+        "now the send is done"
+    );
 }
 
 #[test]
@@ -80,7 +84,10 @@ fn last_receiver_drop_fails_parked_sender_with_value() {
     let mut send = tx.send("kept".to_string());
     assert!(poll_once(&mut send).is_pending());
     drop(rx);
-    assert_eq!(poll_once(&mut send), Poll::Ready(Err(SendError("kept".to_string()))));
+    assert_eq!(
+        poll_once(&mut send),
+        Poll::Ready(Err(SendError("kept".to_string())))
+    );
 }
 
 #[test]
@@ -89,7 +96,11 @@ fn withdraw_parked_send_returns_value_or_reports_sent() {
     let mut a = tx.send(1);
     assert!(poll_once(&mut a).is_pending());
     assert_eq!(a.withdraw(), SendWithdrawal::Withdrawn(1));
-    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty), "withdrawn value is gone");
+    assert_eq!(
+        rx.try_recv(),
+        Err(TryRecvError::Empty),
+        "withdrawn value is gone"
+    );
 
     let mut b = tx.send(2);
     assert!(poll_once(&mut b).is_pending());

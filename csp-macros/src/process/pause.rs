@@ -1,0 +1,329 @@
+//! Stage 2a: pause points.
+//!
+//! A pause point is an `.await` on `ch.recv()`, `ch.send(v)`, `sleep(d)` or
+//! `yield_now()` (with any path prefix, e.g. `csp::sleep`). Each is
+//! *hoisted* out of the statement it sits in: the statement
+//! `total += rx.recv().await?;` becomes a pause followed, in the resumed
+//! state, by `total += __csp_r0?;`. Hoisting keeps Rust's evaluation order:
+//! whatever the statement evaluates before the pause must be *stable*
+//! (a literal, a variable, a field or reference of one), which reads the
+//! same after the pause; anything else is refused with the fix.
+
+use proc_macro2::Span;
+use quote::format_ident;
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::{BinOp, Expr, ExprAwait, Ident};
+
+use crate::errors::Errors;
+
+/// What a pause point waits for.
+#[derive(Clone)]
+pub(crate) enum PauseKind {
+    /// `chan.recv().await`
+    Recv { chan: Ident },
+    /// `chan.send(value).await`
+    Send { chan: Ident, value: Expr },
+    /// `sleep(dur).await`
+    Sleep { dur: Expr },
+    /// `yield_now().await`
+    Yield,
+}
+
+/// One pause point, numbered in source order.
+#[derive(Clone)]
+pub(crate) struct Pause {
+    pub(crate) kind: PauseKind,
+    /// The local its result is bound to when the process resumes.
+    pub(crate) result: Ident,
+}
+
+const PAUSE_HELP: &str = "a process can pause on `ch.recv().await`, `ch.send(v).await`, \
+     `sleep(d).await` and `yield_now().await`; calls to other processes, `alt!`, `par!` \
+     and `effect` inside #[process] are not implemented yet";
+
+fn last_segment(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Path(p) if p.qself.is_none() => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// The channel of a pause must be a plain name, so its type can be looked up.
+fn chan_name(errs: &mut Errors, e: &Expr) -> Option<Ident> {
+    if let Expr::Path(p) = e {
+        if let Some(id) = p.path.get_ident() {
+            return Some(id.clone());
+        }
+    }
+    errs.push(
+        e.span(),
+        "the channel of a pause point must be a parameter or a local with a written type, \
+         named directly; bind it first: `let ch: Receiver<T> = ...;`",
+    );
+    None
+}
+
+/// Recognises a pause point; reports any other `.await`.
+pub(crate) fn classify(errs: &mut Errors, a: &ExprAwait) -> Option<PauseKind> {
+    match &*a.base {
+        Expr::MethodCall(m) if m.method == "recv" && m.args.is_empty() => Some(PauseKind::Recv {
+            chan: chan_name(errs, &m.receiver)?,
+        }),
+        Expr::MethodCall(m) if m.method == "send" && m.args.len() == 1 => Some(PauseKind::Send {
+            chan: chan_name(errs, &m.receiver)?,
+            value: m.args[0].clone(),
+        }),
+        Expr::Call(c) if last_segment(&c.func).as_deref() == Some("sleep") && c.args.len() == 1 => {
+            Some(PauseKind::Sleep {
+                dur: c.args[0].clone(),
+            })
+        }
+        Expr::Call(c)
+            if last_segment(&c.func).as_deref() == Some("yield_now") && c.args.is_empty() =>
+        {
+            Some(PauseKind::Yield)
+        }
+        _ => {
+            errs.push(
+                a.await_token.span(),
+                format!("`.await` on something that is not a pause point: {PAUSE_HELP}"),
+            );
+            None
+        }
+    }
+}
+
+/// Whether `e` contains an `.await` the process itself would run (not one
+/// inside a closure, async block or nested item, which `check_nested`
+/// reports).
+pub(crate) fn has_pause_expr(e: &Expr) -> bool {
+    let mut f = FindAwait(false);
+    f.visit_expr(e);
+    f.0
+}
+
+/// Like [`has_pause_expr`] for a statement.
+pub(crate) fn has_pause_stmt(s: &syn::Stmt) -> bool {
+    let mut f = FindAwait(false);
+    f.visit_stmt(s);
+    f.0
+}
+
+/// Like [`has_pause_expr`] for a block.
+pub(crate) fn has_pause_block(b: &syn::Block) -> bool {
+    let mut f = FindAwait(false);
+    f.visit_block(b);
+    f.0
+}
+
+struct FindAwait(bool);
+
+impl<'ast> Visit<'ast> for FindAwait {
+    fn visit_expr_await(&mut self, _: &'ast ExprAwait) {
+        self.0 = true;
+    }
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// Reports `.await` where the process cannot pause: inside closures, async
+/// blocks and macro calls, and `alt!`/`par!` (not yet lowered in processes).
+pub(crate) fn check_nested(errs: &mut Errors, body: &syn::Block) {
+    struct Check<'e>(&'e mut Errors);
+    impl<'ast> Visit<'ast> for Check<'_> {
+        fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+            if has_pause_expr(&c.body) {
+                self.0.push(
+                    c.or1_token.span(),
+                    "`.await` inside a closure is not a pause point of the process; \
+                     move the pause out of the closure",
+                );
+            }
+        }
+        fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
+            if has_pause_block(&a.block) {
+                self.0.push(
+                    a.async_token.span(),
+                    "`.await` inside a nested `async` block is not a pause point of the process; \
+                     await directly in the process body",
+                );
+            }
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            let name = m.path.segments.last().map(|s| s.ident.to_string());
+            if matches!(name.as_deref(), Some("alt" | "par")) {
+                self.0.push(
+                    m.path.span(),
+                    "`alt!` and `par!` inside #[process] are not implemented yet",
+                );
+            } else if tokens_mention_await(m.tokens.clone()) {
+                self.0.push(
+                    m.path.span(),
+                    "a pause point inside a macro call cannot be seen by #[process]; \
+                     bind its result to a local first",
+                );
+            }
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    Check(errs).visit_block(body);
+}
+
+fn tokens_mention_await(ts: proc_macro2::TokenStream) -> bool {
+    ts.into_iter().any(|t| match t {
+        proc_macro2::TokenTree::Ident(i) => i == "await",
+        proc_macro2::TokenTree::Group(g) => tokens_mention_await(g.stream()),
+        _ => false,
+    })
+}
+
+/// Evaluates to the same value after a pause as before it, with no effect.
+fn is_stable(e: &Expr) -> bool {
+    match e {
+        Expr::Lit(_) | Expr::Path(_) => true,
+        Expr::Field(f) => is_stable(&f.base),
+        Expr::Reference(r) => is_stable(&r.expr),
+        Expr::Paren(p) => is_stable(&p.expr),
+        Expr::Group(g) => is_stable(&g.expr),
+        Expr::Unary(u) => is_stable(&u.expr),
+        Expr::Cast(c) => is_stable(&c.expr),
+        _ => false,
+    }
+}
+
+/// Hoists pause points out of expressions, numbering them.
+pub(crate) struct Hoister<'e> {
+    pub(crate) errs: &'e mut Errors,
+    pub(crate) next: usize,
+}
+
+impl Hoister<'_> {
+    /// Replaces the first pause point `e` evaluates with a fresh result
+    /// local and returns it; `None` if there is none (or it was refused).
+    pub(crate) fn hoist(&mut self, e: &mut Expr) -> Option<Pause> {
+        let mut found = None;
+        self.first(e, &mut found);
+        found
+    }
+
+    /// A result local named for the pause at `at` (so warnings about it
+    /// point at the `.await`), invisible to user code.
+    fn fresh(&mut self, at: Span) -> Ident {
+        let id = format_ident!(
+            "__csp_r{}",
+            self.next,
+            span = Span::mixed_site().located_at(at)
+        );
+        self.next += 1;
+        id
+    }
+
+    /// Visits `children` in evaluation order; everything evaluated before
+    /// the one holding the pause must be stable.
+    fn seq<'a>(
+        &mut self,
+        children: impl IntoIterator<Item = &'a mut Expr>,
+        found: &mut Option<Pause>,
+    ) {
+        let mut before: Vec<Span> = Vec::new();
+        for c in children {
+            if !has_pause_expr(c) {
+                if !is_stable(c) {
+                    before.push(c.span());
+                }
+                continue;
+            }
+            for span in before {
+                self.errs.push(
+                    span,
+                    "this is evaluated before a pause point later in the same expression, \
+                     and its value would have to be held across the pause: bind it to a \
+                     typed local first (`let v: T = ...;`)",
+                );
+            }
+            self.first(c, found);
+            return;
+        }
+    }
+
+    fn first(&mut self, e: &mut Expr, found: &mut Option<Pause>) {
+        if found.is_some() || !has_pause_expr(e) {
+            return;
+        }
+        match e {
+            Expr::Await(a) => {
+                // Arguments of the pause (a send's value) are evaluated first.
+                match &mut *a.base {
+                    Expr::MethodCall(m) => self.seq(m.args.iter_mut(), found),
+                    Expr::Call(c) => self.seq(c.args.iter_mut(), found),
+                    _ => {}
+                }
+                if found.is_some() {
+                    return;
+                }
+                let span = a.await_token.span();
+                if let Some(kind) = classify(self.errs, a) {
+                    let result = self.fresh(span);
+                    *e = syn::parse_quote!(#result);
+                    *found = Some(Pause { kind, result });
+                }
+            }
+            Expr::Binary(b) if matches!(b.op, BinOp::And(_) | BinOp::Or(_)) => {
+                if has_pause_expr(&b.left) {
+                    self.first(&mut b.left, found);
+                } else {
+                    self.errs.push(
+                        b.right.span(),
+                        "a pause point on the right of `&&`/`||` runs only sometimes; \
+                         write it as an `if`",
+                    );
+                }
+            }
+            Expr::Binary(b) => self.seq([&mut *b.left, &mut *b.right], found),
+            Expr::Assign(a) => self.seq([&mut *a.left, &mut *a.right], found),
+            Expr::Call(c) => self.seq(
+                std::iter::once(&mut *c.func).chain(c.args.iter_mut()),
+                found,
+            ),
+            Expr::MethodCall(m) => self.seq(
+                std::iter::once(&mut *m.receiver).chain(m.args.iter_mut()),
+                found,
+            ),
+            Expr::Index(i) => self.seq([&mut *i.expr, &mut *i.index], found),
+            Expr::Tuple(t) => self.seq(t.elems.iter_mut(), found),
+            Expr::Array(a) => self.seq(a.elems.iter_mut(), found),
+            Expr::Struct(s) => self.seq(s.fields.iter_mut().map(|f| &mut f.expr), found),
+            Expr::Range(r) => self.seq(
+                r.start.iter_mut().chain(r.end.iter_mut()).map(|b| &mut **b),
+                found,
+            ),
+            Expr::Unary(u) => self.first(&mut u.expr, found),
+            Expr::Paren(p) => self.first(&mut p.expr, found),
+            Expr::Group(g) => self.first(&mut g.expr, found),
+            Expr::Reference(r) => self.first(&mut r.expr, found),
+            Expr::Cast(c) => self.first(&mut c.expr, found),
+            Expr::Field(f) => self.first(&mut f.base, found),
+            Expr::Try(t) => self.first(&mut t.expr, found),
+            Expr::Let(l) => self.first(&mut l.expr, found),
+            Expr::If(i) if has_pause_expr(&i.cond) => self.first(&mut i.cond, found),
+            Expr::Match(m) if has_pause_expr(&m.expr) => self.first(&mut m.expr, found),
+            Expr::Return(r) => {
+                if let Some(x) = &mut r.expr {
+                    self.first(x, found)
+                }
+            }
+            Expr::Break(b) => {
+                if let Some(x) = &mut b.expr {
+                    self.first(x, found)
+                }
+            }
+            other => self.errs.push(
+                other.span(),
+                "a pause point inside a block that is part of a larger expression is not \
+                 supported; make it its own statement, or write `let x: T = <block>;`",
+            ),
+        }
+    }
+}
