@@ -70,6 +70,8 @@ extern crate self as csp;
 
 pub mod alt;
 pub mod channel;
+#[cfg(feature = "migration")]
+pub mod migrate;
 mod par;
 pub mod process;
 pub mod runtime;
@@ -197,14 +199,39 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::alt::{AfterGuard, AltCore, Guard, RecvGuard, SendGuard};
+    #[cfg(feature = "migration")]
+    pub use crate::migrate::{Migratable, ProcessType};
     pub use crate::par::MaybeDone;
     pub use crate::process::pause::{RecvPause, SendPause, SleepPause, YieldPause};
     pub use crate::process::{
         owned_iter, stepped_after_completion, ChanEnd, FromResidualOf, OwnedIter, Process,
         QuestionMark,
     };
+    #[cfg(feature = "migration")]
+    pub use ::inventory;
+    #[cfg(feature = "migration")]
+    pub use ::serde;
     pub use core::future::poll_fn;
     pub use core::ops::{Range, RangeInclusive};
+
+    /// Expands the first block when csp is built with `migration`, else
+    /// the second: generated code cannot test csp's features itself.
+    #[cfg(feature = "migration")]
+    #[macro_export]
+    #[doc(hidden)]
+    macro_rules! __csp_if_migration {
+        ({ $($yes:tt)* } else { $($no:tt)* }) => { $($yes)* };
+    }
+
+    /// See the `migration` twin of this macro.
+    #[cfg(not(feature = "migration"))]
+    #[macro_export]
+    #[doc(hidden)]
+    macro_rules! __csp_if_migration {
+        ({ $($yes:tt)* } else { $($no:tt)* }) => { $($no)* };
+    }
+
+    pub use crate::__csp_if_migration as if_migration;
     pub use core::pin::pin;
     pub use core::task::{Context, Poll};
 }

@@ -62,6 +62,9 @@ pub enum JoinError {
     Panicked(String),
     /// It was aborted, or its runtime shut down first.
     Cancelled,
+    /// It was frozen (feature `migration`): its frozen form carries on, and
+    /// whoever thaws it gets its result.
+    Frozen,
 }
 
 impl JoinError {
@@ -94,6 +97,7 @@ impl fmt::Display for JoinError {
         match self {
             JoinError::Panicked(m) => write!(f, "process panicked: {m}"),
             JoinError::Cancelled => f.write_str("process was cancelled"),
+            JoinError::Frozen => f.write_str("process was frozen"),
         }
     }
 }

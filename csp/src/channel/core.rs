@@ -98,6 +98,9 @@ pub(crate) enum Offer<T> {
 }
 
 pub(crate) struct State<T> {
+    /// Counts lock sections, so that of two snapshots of one channel the
+    /// later can be told (`migrate::chanref`).
+    seq: u64,
     buf: VecDeque<T>,
     cap: usize,
     closed: bool,
@@ -111,6 +114,10 @@ pub(crate) struct State<T> {
 /// A channel's shared state. `Sender` and `Receiver` are counted handles to it.
 pub(crate) struct Chan<T> {
     state: Mutex<State<T>>,
+    /// Process-wide identity, assigned when a frozen frame first refers to
+    /// the channel (see `migrate::chanref`).
+    #[cfg(feature = "migration")]
+    pub(crate) id: std::sync::OnceLock<u64>,
 }
 
 /// Wakers to wake once the lock is released.
@@ -304,6 +311,17 @@ impl<T> State<T> {
         }
     }
 
+    /// `(seq, capacity, closed, buffered values)`, for a snapshot.
+    #[cfg(feature = "migration")]
+    pub(crate) fn snapshot_parts(&self) -> (u64, usize, bool, &VecDeque<T>) {
+        (
+            self.seq,
+            self.cap,
+            self.closed || self.senders == 0,
+            &self.buf,
+        )
+    }
+
     /// Whether the channel refuses further sends.
     pub(crate) fn closed_for_send(&self) -> bool {
         self.is_closed()
@@ -331,21 +349,38 @@ impl<T> State<T> {
     }
 }
 
+#[cfg(feature = "migration")]
+impl<T> Drop for Chan<T> {
+    fn drop(&mut self) {
+        if let Some(id) = self.id.get() {
+            crate::migrate::chanref::unregister(*id);
+        }
+    }
+}
+
 impl<T> Chan<T> {
     /// A channel holding up to `cap` values (0: rendezvous), with one sender
     /// and one receiver handle.
     pub(crate) fn new(cap: usize) -> Self {
+        Self::with_state(cap, false, VecDeque::new(), 1)
+    }
+
+    /// A channel in a given state with `ends` senders and receivers each.
+    pub(crate) fn with_state(cap: usize, closed: bool, buf: VecDeque<T>, ends: usize) -> Self {
         Chan {
             state: Mutex::new(State {
-                buf: VecDeque::new(),
+                seq: 0,
+                buf,
                 cap,
-                closed: false,
-                senders: 1,
-                receivers: 1,
+                closed,
+                senders: ends,
+                receivers: ends,
                 sendq: VecDeque::new(),
                 recvq: VecDeque::new(),
                 next_id: 0,
             }),
+            #[cfg(feature = "migration")]
+            id: std::sync::OnceLock::new(),
         }
     }
 
@@ -358,6 +393,7 @@ impl<T> Chan<T> {
         let mut wake = Wakeups::default();
         let r = {
             let mut st = self.lock();
+            st.seq = st.seq.wrapping_add(1);
             f(&mut st, &mut wake)
         };
         wake.wake();

@@ -5,13 +5,18 @@
 //! dropped: a process dropped at a pause (aborted, or its runtime shut
 //! down) leaves nothing parked in a channel, and loses no message (a value
 //! already delivered to a parked receive goes back to the channel).
+//!
+//! `settle` is the freeze step: it withdraws a parked operation under the
+//! channel lock and records the outcome, so that what is serialized is
+//! either "not started" (with the value, for a send) or "done" (with the
+//! result, for a receive): never both, never neither.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use crate::channel::{Chan, RecvOp, SendOp};
+use crate::channel::{Chan, RecvOp, SendOp, SendWithdrawal};
 use crate::sync::Arc;
 use crate::{Receiver, RecvError, SendError, Sender};
 
@@ -19,6 +24,7 @@ use crate::{Receiver, RecvError, SendError, Sender};
 pub struct RecvPause<T> {
     chan: Arc<Chan<T>>,
     op: RecvOp,
+    done: Option<Result<T, RecvError>>,
 }
 
 impl<T> RecvPause<T> {
@@ -27,12 +33,23 @@ impl<T> RecvPause<T> {
         RecvPause {
             chan: rx.chan.clone(),
             op: RecvOp::Start,
+            done: None,
         }
     }
 
     /// Polls the receive.
     pub fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, RecvError>> {
+        if let Some(r) = self.done.take() {
+            return Poll::Ready(r);
+        }
         self.op.poll(&self.chan, cx)
+    }
+
+    /// Withdraws a parked receive, keeping a value that had arrived.
+    pub fn settle(&mut self) {
+        if let Some(v) = self.op.withdraw(&self.chan) {
+            self.done = Some(Ok(v));
+        }
     }
 }
 
@@ -48,6 +65,7 @@ impl<T> Drop for RecvPause<T> {
 pub struct SendPause<T> {
     chan: Arc<Chan<T>>,
     op: SendOp<T>,
+    sent: bool,
 }
 
 impl<T> SendPause<T> {
@@ -56,12 +74,28 @@ impl<T> SendPause<T> {
         SendPause {
             chan: tx.chan.clone(),
             op: SendOp::Start(v),
+            sent: false,
         }
     }
 
     /// Polls the send.
     pub fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), SendError<T>>> {
+        if self.sent {
+            self.sent = false;
+            return Poll::Ready(Ok(()));
+        }
         self.op.poll(&self.chan, cx)
+    }
+
+    /// Withdraws a parked send: either it already happened, or the value
+    /// is back in the operation, ready to be offered again.
+    pub fn settle(&mut self) {
+        if let SendOp::Parked(_) = self.op {
+            match self.op.withdraw(&self.chan) {
+                SendWithdrawal::Sent => self.sent = true,
+                SendWithdrawal::Withdrawn(v) => self.op = SendOp::Start(v),
+            }
+        }
     }
 }
 
@@ -97,6 +131,9 @@ impl SleepPause {
             .as_mut()
             .poll(cx)
     }
+
+    /// Nothing to withdraw: the deadline is the whole state.
+    pub fn settle(&mut self) {}
 }
 
 /// A process paused in `yield_now().await`: pending once, then ready.
@@ -119,5 +156,124 @@ impl YieldPause {
         self.yielded = true;
         cx.waker().wake_by_ref();
         Poll::Pending
+    }
+
+    /// Nothing to withdraw.
+    pub fn settle(&mut self) {}
+}
+
+#[cfg(feature = "migration")]
+mod serial {
+    //! Settled operations as data. A parked operation cannot be serialized:
+    //! freezing settles first.
+
+    use serde::de::DeserializeOwned;
+    use serde::ser::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::*;
+    use crate::migrate::chanref::RawChan;
+
+    #[derive(Serialize, Deserialize)]
+    enum RecvState<C, T> {
+        Start(C),
+        /// `Err(())` is a receive that saw the channel closed.
+        Done(C, Result<T, ()>),
+    }
+
+    impl<T: Serialize + Send + 'static> Serialize for RecvPause<T> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            if matches!(self.op, RecvOp::Parked(_)) {
+                return Err(S::Error::custom(
+                    "a parked receive must be settled before freezing",
+                ));
+            }
+            let chan = RawChan(self.chan.clone());
+            match &self.done {
+                None => RecvState::<_, &T>::Start(chan).serialize(s),
+                Some(r) => RecvState::Done(chan, r.as_ref().map_err(|_| ())).serialize(s),
+            }
+        }
+    }
+
+    impl<'de, T: DeserializeOwned + Send + 'static> Deserialize<'de> for RecvPause<T> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let (chan, done) = match RecvState::<RawChan<T>, T>::deserialize(d)? {
+                RecvState::Start(c) => (c, None),
+                RecvState::Done(c, r) => (c, Some(r.map_err(|()| RecvError))),
+            };
+            Ok(RecvPause {
+                chan: chan.0,
+                op: RecvOp::Start,
+                done,
+            })
+        }
+    }
+
+    #[derive(Serialize, Deserialize)]
+    enum SendState<C, T> {
+        Start(C, T),
+        Sent(C),
+    }
+
+    impl<T: Serialize + Send + 'static> Serialize for SendPause<T> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let chan = RawChan(self.chan.clone());
+            match (&self.op, self.sent) {
+                (_, true) => SendState::<_, &T>::Sent(chan).serialize(s),
+                (SendOp::Start(v), false) => SendState::Start(chan, v).serialize(s),
+                _ => Err(S::Error::custom(
+                    "a parked send must be settled before freezing",
+                )),
+            }
+        }
+    }
+
+    impl<'de, T: DeserializeOwned + Send + 'static> Deserialize<'de> for SendPause<T> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            Ok(match SendState::<RawChan<T>, T>::deserialize(d)? {
+                SendState::Start(c, v) => SendPause {
+                    chan: c.0,
+                    op: SendOp::Start(v),
+                    sent: false,
+                },
+                SendState::Sent(c) => SendPause {
+                    chan: c.0,
+                    op: SendOp::Done,
+                    sent: true,
+                },
+            })
+        }
+    }
+
+    /// A sleep travels as the time it still has to run, so it means the same
+    /// on a machine whose clock started elsewhere.
+    impl Serialize for SleepPause {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let left = self
+                .deadline
+                .saturating_duration_since(tokio::time::Instant::now());
+            left.serialize(s)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for SleepPause {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            Ok(SleepPause::new(Duration::deserialize(d)?))
+        }
+    }
+
+    impl Serialize for YieldPause {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            self.yielded.serialize(s)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for YieldPause {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            Ok(YieldPause {
+                yielded: bool::deserialize(d)?,
+            })
+        }
     }
 }

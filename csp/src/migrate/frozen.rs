@@ -1,0 +1,258 @@
+//! The frozen form of a process, in memory and in checkpoint files.
+//!
+//! A checkpoint file is the 8-byte magic `CSPFRZ01` followed by one
+//! MessagePack map: format version, identity (name, version, fingerprint),
+//! the frame's bytes, and a snapshot of every channel it refers to. Reading
+//! one checks the magic and the format version before anything else, and
+//! decodes through serde's bounded sequence handling, so a corrupt or
+//! hostile file is an error, never a panic or an unbounded allocation.
+
+use std::any::Any;
+use std::fmt;
+use std::io::{self, Read, Write};
+
+use serde::{Deserialize, Serialize};
+
+use super::chanref::{self, ChannelSnapshot};
+use super::Migratable;
+
+const MAGIC: &[u8; 8] = b"CSPFRZ01";
+const FORMAT: u32 = 1;
+
+/// Which process type a frozen frame belongs to.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Identity {
+    /// Frame type name.
+    pub name: String,
+    /// Code version.
+    pub version: u32,
+    /// Layout fingerprint.
+    pub fingerprint: u64,
+}
+
+impl fmt::Display for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} v{} (fingerprint {:016x})",
+            self.name, self.version, self.fingerprint
+        )
+    }
+}
+
+/// A process stopped at a pause point, as bytes.
+pub struct Frozen {
+    identity: Identity,
+    frame: Vec<u8>,
+    channels: Vec<ChannelSnapshot>,
+    /// Live channel ends held while frozen in memory, so the process's
+    /// channels stay open and connected until it is thawed (or dropped).
+    keep: Vec<Box<dyn Any + Send>>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct FileForm {
+    format: u32,
+    identity: Identity,
+    #[serde(with = "chanref::serde_bytes_compat")]
+    frame: Vec<u8>,
+    channels: Vec<ChannelSnapshot>,
+}
+
+/// Why bytes could not become a running process again.
+#[derive(Debug)]
+pub enum ThawError {
+    /// Not a csp checkpoint (wrong magic) or a format this build cannot read.
+    Format(String),
+    /// The frame belongs to another process type or layout.
+    Mismatch {
+        /// What the bytes say.
+        found: Identity,
+        /// What this program has (if it has that name at all).
+        expected: Option<Identity>,
+    },
+    /// The bytes decode to no valid frame (corrupt, or a channel it needs
+    /// is gone and was not saved).
+    Decode(String),
+    /// Reading the file failed.
+    Io(io::Error),
+}
+
+impl fmt::Display for ThawError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ThawError::Format(m) => write!(f, "not a readable csp checkpoint: {m}"),
+            ThawError::Mismatch { found, expected: None } => {
+                write!(f, "no process type named `{}` is registered in this program (frozen: {found})", found.name)
+            }
+            ThawError::Mismatch { found, expected: Some(e) } if found.version != e.version => write!(
+                f,
+                "version mismatch for `{}`: frozen by version {}, this program has version {} and no upgrade from it",
+                found.name, found.version, e.version
+            ),
+            ThawError::Mismatch { found, expected: Some(e) } => write!(
+                f,
+                "layout mismatch for `{}` v{}: frozen fingerprint {:016x}, this program's is {:016x} (same version, different frame)",
+                found.name, found.version, found.fingerprint, e.fingerprint
+            ),
+            ThawError::Decode(m) => write!(f, "frozen frame does not decode: {m}"),
+            ThawError::Io(e) => write!(f, "reading checkpoint: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ThawError {}
+
+impl From<io::Error> for ThawError {
+    fn from(e: io::Error) -> Self {
+        ThawError::Io(e)
+    }
+}
+
+impl fmt::Debug for Frozen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Frozen")
+            .field("identity", &self.identity)
+            .field("frame_bytes", &self.frame.len())
+            .field("channels", &self.channels.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Frozen {
+    /// Freezes a frame that is not running: settles its pending operation,
+    /// then serializes it. On success the caller should drop the frame (its
+    /// channel ends are now held by the `Frozen`); on failure the settled
+    /// frame is intact and can keep running.
+    pub fn freeze<P: Migratable>(frame: &mut P) -> Result<Frozen, super::FreezeError> {
+        frame.settle();
+        let (bytes, got) = chanref::freezing(|| rmp_serde::to_vec(&*frame));
+        let bytes = bytes.map_err(|e| super::FreezeError::Serialize(e.to_string()))?;
+        Ok(Frozen {
+            identity: P::identity(),
+            frame: bytes,
+            channels: got.snapshots.into_values().flatten().collect(),
+            keep: got.keep,
+        })
+    }
+
+    /// Which process type this is.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// Size of the frame's bytes (without channel snapshots).
+    pub fn frame_len(&self) -> usize {
+        self.frame.len()
+    }
+
+    /// Snapshots of the channels the frame refers to.
+    pub fn channels(&self) -> &[ChannelSnapshot] {
+        &self.channels
+    }
+
+    /// Checks that these bytes are a `P`.
+    pub fn check<P: Migratable>(&self) -> Result<(), ThawError> {
+        let mine = P::identity();
+        if self.identity == mine {
+            Ok(())
+        } else {
+            Err(ThawError::Mismatch {
+                found: self.identity.clone(),
+                expected: Some(mine),
+            })
+        }
+    }
+
+    /// Thaws into a frame of type `P`, ready to spawn (nothing runs yet).
+    pub fn thaw<P: Migratable>(self) -> Result<P, ThawError> {
+        self.check::<P>()?;
+        let channels = self.channels.clone();
+        let frame = chanref::thawing(channels, || rmp_serde::from_slice::<P>(&self.frame))
+            .map_err(|e| ThawError::Decode(e.to_string()))?;
+        drop(self.keep);
+        Ok(frame)
+    }
+
+    /// Decodes the frame with `f` inside a thaw context sharing `snapshots`
+    /// (used by the registry and by `thaw_all`).
+    pub(crate) fn decode_with<R>(
+        self,
+        snapshots: Vec<ChannelSnapshot>,
+        f: impl FnOnce(&[u8]) -> R,
+    ) -> R {
+        let r = chanref::thawing(snapshots, || f(&self.frame));
+        drop(self.keep);
+        r
+    }
+
+    /// Thaws several processes frozen together (a pipeline's checkpoint) of
+    /// any registered types: channels they share are rebuilt once, from the
+    /// latest snapshot, so they stay connected to each other.
+    pub fn thaw_all(frozen: Vec<Frozen>) -> Result<Vec<super::ThawedProcess>, ThawError> {
+        let snapshots: Vec<ChannelSnapshot> = frozen
+            .iter()
+            .flat_map(|f| f.channels.iter().cloned())
+            .collect();
+        chanref::thawing(snapshots, || {
+            frozen
+                .into_iter()
+                .map(|f| super::Registry::global().thaw_in_context(f))
+                .collect()
+        })
+    }
+
+    /// Encodes for a file or the wire (channel ends become references;
+    /// snapshots travel along).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let form = FileForm {
+            format: FORMAT,
+            identity: self.identity.clone(),
+            frame: self.frame.clone(),
+            channels: self.channels.clone(),
+        };
+        let mut out = MAGIC.to_vec();
+        // Encoding plain data into a Vec cannot fail.
+        out.extend(rmp_serde::to_vec(&form).expect("encoding a frozen frame"));
+        out
+    }
+
+    /// Decodes what [`Frozen::to_bytes`] made.
+    pub fn from_bytes(b: &[u8]) -> Result<Frozen, ThawError> {
+        let body = b
+            .strip_prefix(MAGIC.as_slice())
+            .ok_or_else(|| ThawError::Format("missing the CSPFRZ01 header".into()))?;
+        let form: FileForm =
+            rmp_serde::from_slice(body).map_err(|e| ThawError::Format(e.to_string()))?;
+        if form.format != FORMAT {
+            return Err(ThawError::Format(format!(
+                "format version {} (this build reads {FORMAT})",
+                form.format
+            )));
+        }
+        Ok(Frozen {
+            identity: form.identity,
+            frame: form.frame,
+            channels: form.channels,
+            keep: Vec::new(),
+        })
+    }
+
+    /// Writes a checkpoint.
+    pub fn write_to(&self, mut w: impl Write) -> io::Result<()> {
+        w.write_all(&self.to_bytes())?;
+        w.flush()
+    }
+
+    /// Reads a checkpoint (at most `limit` bytes are read).
+    pub fn read_from(r: impl Read, limit: u64) -> Result<Frozen, ThawError> {
+        let mut buf = Vec::new();
+        r.take(limit.saturating_add(1)).read_to_end(&mut buf)?;
+        if buf.len() as u64 > limit {
+            return Err(ThawError::Format(format!(
+                "checkpoint larger than the {limit}-byte limit"
+            )));
+        }
+        Frozen::from_bytes(&buf)
+    }
+}

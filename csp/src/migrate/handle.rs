@@ -1,0 +1,243 @@
+//! Running a process so that it can be frozen.
+//!
+//! [`spawn_process`] runs a frame inside a small driver task. A freeze
+//! request sets a flag and wakes the task; the driver sees it at its next
+//! poll, which is always between steps (at a pause point), settles the
+//! pending operation, serializes the frame and hands the [`Frozen`] back.
+//! If serialization fails the frame is still there, settled, and simply
+//! keeps running: a process is never lost to a failed freeze.
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::task::{Context, Poll};
+
+use futures_util::task::AtomicWaker;
+use tokio::sync::oneshot;
+
+use super::{Frozen, Migratable};
+use crate::sync::Arc;
+use crate::JoinError;
+
+/// Why a freeze did not produce a [`Frozen`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FreezeError {
+    /// The process had already finished (or was frozen) before it could be.
+    Finished,
+    /// Another freeze of the same process is in progress.
+    AlreadyFreezing,
+    /// A value in the frame could not be serialized; the process keeps
+    /// running.
+    Serialize(String),
+}
+
+impl fmt::Display for FreezeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FreezeError::Finished => f.write_str("the process has already finished"),
+            FreezeError::AlreadyFreezing => f.write_str("the process is already being frozen"),
+            FreezeError::Serialize(m) => write!(
+                f,
+                "the frame could not be serialized (it keeps running): {m}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for FreezeError {}
+
+/// A frame the driver can step and freeze, typed or type-erased.
+pub(crate) trait Drivable: Send + 'static {
+    type Output: Send + 'static;
+    fn step(&mut self, cx: &mut Context<'_>) -> Poll<Self::Output>;
+    fn freeze(&mut self) -> Result<Frozen, FreezeError>;
+}
+
+struct Typed<P>(P);
+
+impl<P: Migratable> Drivable for Typed<P> {
+    type Output = P::Output;
+    fn step(&mut self, cx: &mut Context<'_>) -> Poll<P::Output> {
+        self.0.step(cx)
+    }
+    fn freeze(&mut self) -> Result<Frozen, FreezeError> {
+        Frozen::freeze(&mut self.0)
+    }
+}
+
+/// A frame whose type is known only to itself (thawed by name).
+pub(crate) trait ErasedFrame: Send + 'static {
+    /// The frame type's name.
+    fn name(&self) -> &'static str;
+    /// Steps it; the output arrives boxed.
+    fn step_erased(&mut self, cx: &mut Context<'_>) -> Poll<Box<dyn Any + Send>>;
+    /// Freezes it.
+    fn freeze_erased(&mut self) -> Result<Frozen, FreezeError>;
+}
+
+impl<P: Migratable> ErasedFrame for P {
+    fn name(&self) -> &'static str {
+        P::NAME
+    }
+    fn step_erased(&mut self, cx: &mut Context<'_>) -> Poll<Box<dyn Any + Send>> {
+        self.step(cx).map(|o| Box::new(o) as Box<dyn Any + Send>)
+    }
+    fn freeze_erased(&mut self) -> Result<Frozen, FreezeError> {
+        Frozen::freeze(self)
+    }
+}
+
+struct Erased(Box<dyn ErasedFrame>);
+
+impl Drivable for Erased {
+    type Output = Box<dyn Any + Send>;
+    fn step(&mut self, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.0.step_erased(cx)
+    }
+    fn freeze(&mut self) -> Result<Frozen, FreezeError> {
+        self.0.freeze_erased()
+    }
+}
+
+type FreezeReply = oneshot::Sender<Result<Frozen, FreezeError>>;
+
+#[derive(Default)]
+struct Control {
+    requested: AtomicBool,
+    reply: Mutex<Option<FreezeReply>>,
+    waker: AtomicWaker,
+}
+
+enum Exit<T> {
+    Done(T),
+    Frozen,
+}
+
+struct Driver<D> {
+    frame: Option<D>,
+    ctl: Arc<Control>,
+}
+
+impl<D: Drivable> Driver<D> {
+    fn try_freeze(&mut self) -> bool {
+        if !self.ctl.requested.swap(false, Ordering::AcqRel) {
+            return false;
+        }
+        let reply = self
+            .ctl
+            .reply
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let (Some(reply), Some(frame)) = (reply, self.frame.as_mut()) else {
+            return false;
+        };
+        match frame.freeze() {
+            Ok(frozen) => {
+                self.frame = None;
+                let _ = reply.send(Ok(frozen));
+                true
+            }
+            Err(e) => {
+                let _ = reply.send(Err(e));
+                false
+            }
+        }
+    }
+}
+
+impl<D: Drivable> Future for Driver<D> {
+    type Output = Exit<D::Output>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        this.ctl.waker.register(cx.waker());
+        if this.try_freeze() {
+            return Poll::Ready(Exit::Frozen);
+        }
+        let frame = this
+            .frame
+            .as_mut()
+            .expect("driver polled after it finished");
+        match frame.step(cx) {
+            Poll::Ready(v) => {
+                this.frame = None;
+                Poll::Ready(Exit::Done(v))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+// Frames are Unpin (generated `impl Unpin`), and so is everything else here.
+impl<D> Unpin for Driver<D> {}
+
+/// A running process that can be frozen or joined.
+pub struct ProcessHandle<T> {
+    join: tokio::task::JoinHandle<Exit<T>>,
+    ctl: Arc<Control>,
+}
+
+impl<T> fmt::Debug for ProcessHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProcessHandle").finish_non_exhaustive()
+    }
+}
+
+fn spawn_driver<D: Drivable>(d: D) -> ProcessHandle<D::Output> {
+    let ctl = Arc::new(Control::default());
+    let join = tokio::spawn(Driver {
+        frame: Some(d),
+        ctl: ctl.clone(),
+    });
+    ProcessHandle { join, ctl }
+}
+
+/// Starts frame `p` on the current runtime so that it can be frozen.
+///
+/// # Panics
+/// If called outside a csp (tokio) runtime.
+pub fn spawn_process<P: Migratable>(p: P) -> ProcessHandle<P::Output> {
+    spawn_driver(Typed(p))
+}
+
+pub(crate) fn spawn_erased(f: Box<dyn ErasedFrame>) -> ProcessHandle<Box<dyn Any + Send>> {
+    spawn_driver(Erased(f))
+}
+
+impl<T> ProcessHandle<T> {
+    /// Stops the process at its current pause point and returns it frozen.
+    /// Its channel ends stay connected (held by the [`Frozen`]) until it is
+    /// thawed or dropped. Waits for the process's next poll, which comes
+    /// promptly: the request wakes it.
+    pub async fn freeze(&self) -> Result<Frozen, FreezeError> {
+        let (tx, rx) = oneshot::channel();
+        {
+            let mut reply = self.ctl.reply.lock().unwrap_or_else(|e| e.into_inner());
+            if reply.is_some() {
+                return Err(FreezeError::AlreadyFreezing);
+            }
+            *reply = Some(tx);
+        }
+        self.ctl.requested.store(true, Ordering::Release);
+        self.ctl.waker.wake();
+        rx.await.unwrap_or(Err(FreezeError::Finished))
+    }
+
+    /// Waits for the result. A process that was frozen reports
+    /// [`JoinError::Frozen`]: its frozen form carries on.
+    pub async fn join(self) -> Result<T, JoinError> {
+        match crate::task::JoinHandle::new(self.join).join().await? {
+            Exit::Done(v) => Ok(v),
+            Exit::Frozen => Err(JoinError::Frozen),
+        }
+    }
+
+    /// Stops the process (its channel ends are dropped).
+    pub fn abort(&self) {
+        self.join.abort();
+    }
+}

@@ -1,0 +1,61 @@
+//! Freezing and thawing processes (feature `migration`).
+//!
+//! A `#[process]` frame is plain data plus channel ends, so it can stop at
+//! its pause point and become bytes:
+//!
+//! * [`spawn_process`] runs a frame and returns a [`ProcessHandle`] whose
+//!   [`freeze`](ProcessHandle::freeze) stops it at its current pause point
+//!   and returns a [`Frozen`]. Freezing is atomic with respect to channel
+//!   operations: a pending send either happened or its value is back in the
+//!   frame; a pending receive either got its value (kept in the frame) or
+//!   did not; nothing is lost or duplicated.
+//! * A [`Frozen`] thaws back into its frame type ([`Frozen::thaw`]), or by
+//!   name through the [`Registry`] of process types compiled into this
+//!   program ([`Registry::thaw`]); it can be written to a checkpoint file
+//!   ([`Frozen::write_to`], [`Frozen::read_from`]).
+//! * While frozen in memory, its channel ends stay connected (it holds
+//!   them), so peers block rather than see a close; thawed in the same OS
+//!   process, it talks to the same channels. Restored from a file after
+//!   those channels are gone, its channels are rebuilt from the snapshots
+//!   saved with it (buffered messages included); processes restored
+//!   together with [`Frozen::thaw_all`] share rebuilt channels.
+//!
+//! Identity: every frame type has a name, a version (`#[process(version =
+//! N)]`) and a schema fingerprint (a hash of its fields' names and types and
+//! of its pause points). Thawing bytes whose identity does not match is an
+//! error that says which part differs.
+
+pub(crate) mod chanref;
+mod frozen;
+mod handle;
+mod registry;
+
+pub use chanref::ChannelSnapshot;
+pub use frozen::{Frozen, Identity, ThawError};
+pub use handle::{spawn_process, FreezeError, ProcessHandle};
+pub use registry::{ProcessType, Registry, ThawedProcess};
+
+use crate::Process;
+
+/// A process that can be frozen: implemented by `#[process]` frames when the
+/// `migration` feature is on.
+pub trait Migratable:
+    Process<Output: Send + 'static> + serde::Serialize + serde::de::DeserializeOwned + Send + 'static
+{
+    /// Hash of the frame's layout (fields, their types, its pause points):
+    /// changes whenever a frozen frame of the old layout could not be read.
+    const FINGERPRINT: u64;
+
+    /// Settles the pending operation so the frame can be serialized (see
+    /// `process::pause`). Called only between steps.
+    fn settle(&mut self);
+
+    /// This frame type's identity.
+    fn identity() -> Identity {
+        Identity {
+            name: Self::NAME.to_string(),
+            version: Self::VERSION,
+            fingerprint: Self::FINGERPRINT,
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! Freezing a running process and thawing it, in memory and via bytes.
+#![cfg(feature = "migration")]
+
+use csp::migrate::{spawn_process, Frozen, Registry};
+use csp::prelude::*;
+use csp::process;
+
+#[process]
+async fn running_total(input: Receiver<u64>, output: Sender<u64>) -> u64 {
+    let mut total: u64 = 0;
+    while let Ok(x) = input.recv().await {
+        total += x;
+        if output.send(total).await.is_err() {
+            break;
+        }
+    }
+    total
+}
+
+#[test]
+fn freeze_and_thaw_keeps_the_total() {
+    csp::run(async {
+        let (tx, rx) = channel();
+        let (otx, orx) = channel();
+        let h = spawn_process(running_total(rx, otx));
+        for i in 1..=3u64 {
+            tx.send(i).await.unwrap();
+            orx.recv().await.unwrap();
+        }
+        let frozen = h.freeze().await.unwrap();
+        assert_eq!(frozen.identity().name, "RunningTotal");
+        assert!(h.join().await.unwrap_err() == JoinError::Frozen);
+        // Through bytes and the registry, like a checkpoint file.
+        let bytes = frozen.to_bytes();
+        let back = Frozen::from_bytes(&bytes).unwrap();
+        let p = Registry::global().thaw(back).unwrap().spawn();
+        // The in-memory copy held the process's ends until the thawed copy
+        // had its own; dropping it now changes no channel.
+        drop(frozen);
+        tx.send(4).await.unwrap();
+        assert_eq!(orx.recv().await, Ok(10));
+        drop(tx);
+        let out = p.join().await.unwrap();
+        assert_eq!(*out.downcast::<u64>().unwrap(), 10);
+    });
+}
