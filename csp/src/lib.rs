@@ -189,8 +189,8 @@ pub use csp_macros::process;
 /// The names a csp program usually wants.
 pub mod prelude {
     pub use crate::{
-        alt, buffered, channel, par, run, sleep, spawn, yield_now, JoinError, JoinHandle, Receiver,
-        RecvError, SendError, Sender, TryRecvError, TrySendError,
+        alt, buffered, channel, par, process, run, sleep, spawn, yield_now, JoinError, JoinHandle,
+        Process, Receiver, RecvError, SendError, Sender, TryRecvError, TrySendError,
     };
     pub use std::time::Duration;
 }

@@ -73,7 +73,7 @@ impl<T> Guard for RecvGuard<'_, T> {
 
     fn park(&mut self, cx: &mut Context<'_>, sel: &Arc<Selector>, arm: usize) -> bool {
         let parked = self.chan.with(|st, _| {
-            if st.recv_ready() {
+            if st.recv_ready(Some(sel)) {
                 return None;
             }
             Some(st.park_recv(cx.waker().clone(), Claim::arm(sel, arm)))
@@ -157,7 +157,7 @@ impl<T> Guard for SendGuard<'_, T> {
             return true;
         };
         let (parked, back) = self.chan.with(|st, _| {
-            if st.send_ready() {
+            if st.send_ready(Some(sel)) {
                 return (None, Some(v));
             }
             (

@@ -55,10 +55,13 @@ impl Claim {
         }
     }
 
-    fn looks_open(&self) -> bool {
+    /// Whether a peer could complete this entry: its alt is still open,
+    /// and it is not an entry of `own` (an alt never meets itself: an alt
+    /// with a send and a receive arm on one channel waits for a peer).
+    fn open_to(&self, own: Option<&Arc<Selector>>) -> bool {
         match &self.sel {
             None => true,
-            Some((sel, _)) => sel.is_open(),
+            Some((sel, _)) => sel.is_open() && !own.is_some_and(|o| Arc::ptr_eq(o, sel)),
         }
     }
 }
@@ -171,7 +174,10 @@ impl<T> State<T> {
     /// Receives without parking: buffer first, then a parked sender.
     pub(crate) fn take(&mut self, wake: &mut Wakeups) -> Take<T> {
         if let Some(v) = self.buf.pop_front() {
-            if !self.closed {
+            // Refill only into real room: a value given back by a dropped
+            // receive sits in the buffer beyond capacity (even of a
+            // rendezvous channel) and must not let a parked sender complete.
+            if !self.closed && self.buf.len() < self.cap {
                 if let Some(next) = self.claim_sender(wake) {
                     self.buf.push_back(next);
                 }
@@ -223,22 +229,24 @@ impl<T> State<T> {
         }
     }
 
-    /// Whether a receive would find something (value or close) right now.
-    pub(crate) fn recv_ready(&self) -> bool {
+    /// Whether a receive by the alt owning `own` (if any) would find
+    /// something (a value, or the close) right now.
+    pub(crate) fn recv_ready(&self, own: Option<&Arc<Selector>>) -> bool {
         !self.buf.is_empty()
             || self.closed
             || self.senders == 0
-            || self.sendq.iter().any(|e| e.claim.looks_open())
+            || self.sendq.iter().any(|e| e.claim.open_to(own))
     }
 
-    /// Whether a send would complete (or fail) right now.
-    pub(crate) fn send_ready(&self) -> bool {
+    /// Whether a send by the alt owning `own` (if any) would complete (or
+    /// fail) right now.
+    pub(crate) fn send_ready(&self, own: Option<&Arc<Selector>>) -> bool {
         self.is_closed()
             || self.buf.len() < self.cap
             || self
                 .recvq
                 .iter()
-                .any(|e| e.slot.is_none() && e.claim.looks_open())
+                .any(|e| e.slot.is_none() && e.claim.open_to(own))
     }
 
     /// Parks a sender with its value; returns the entry id.

@@ -34,7 +34,7 @@ impl RecvOp {
                 if st.recv_parked(id, cx.waker()) {
                     // Still empty: nothing can have been buffered past a
                     // parked plain receiver, so only a close can end the wait.
-                    if !st.recv_ready() {
+                    if !st.recv_ready(None) {
                         return Poll::Pending;
                     }
                 }

@@ -262,7 +262,10 @@ fn resolve<T: DeserializeOwned + Send + 'static, E: serde::de::Error>(
     let any = match cached {
         Some(a) => a,
         None => {
-            let any = match lock_registry().get(&id).and_then(Weak::upgrade) {
+            // Not in one expression: the registry lock must be released
+            // before `rebuild` takes it again.
+            let live = lock_registry().get(&id).and_then(Weak::upgrade);
+            let any = match live {
                 Some(a) => a,
                 None => rebuild::<T, E>(id)?,
             };

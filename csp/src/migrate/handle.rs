@@ -107,8 +107,16 @@ type FreezeReply = oneshot::Sender<Result<Frozen, FreezeError>>;
 #[derive(Default)]
 struct Control {
     requested: AtomicBool,
-    reply: Mutex<Option<FreezeReply>>,
+    /// The pending freeze's reply, and whether the driver is gone (then no
+    /// reply will ever be sent, so none may wait).
+    reply: Mutex<(Option<FreezeReply>, bool)>,
     waker: AtomicWaker,
+}
+
+impl Control {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (Option<FreezeReply>, bool)> {
+        self.reply.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 enum Exit<T> {
@@ -126,12 +134,7 @@ impl<D: Drivable> Driver<D> {
         if !self.ctl.requested.swap(false, Ordering::AcqRel) {
             return false;
         }
-        let reply = self
-            .ctl
-            .reply
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
+        let reply = self.ctl.lock().0.take();
         let (Some(reply), Some(frame)) = (reply, self.frame.as_mut()) else {
             return false;
         };
@@ -175,6 +178,16 @@ impl<D: Drivable> Future for Driver<D> {
 // Frames are Unpin (generated `impl Unpin`), and so is everything else here.
 impl<D> Unpin for Driver<D> {}
 
+/// Finished, frozen, aborted or dropped with its runtime: a freeze waiting
+/// for this driver gets `Finished` instead of waiting forever.
+impl<D> Drop for Driver<D> {
+    fn drop(&mut self) {
+        let mut r = self.ctl.lock();
+        r.1 = true;
+        r.0 = None;
+    }
+}
+
 /// A running process that can be frozen or joined.
 pub struct ProcessHandle<T> {
     join: tokio::task::JoinHandle<Exit<T>>,
@@ -216,11 +229,14 @@ impl<T> ProcessHandle<T> {
     pub async fn freeze(&self) -> Result<Frozen, FreezeError> {
         let (tx, rx) = oneshot::channel();
         {
-            let mut reply = self.ctl.reply.lock().unwrap_or_else(|e| e.into_inner());
-            if reply.is_some() {
+            let mut reply = self.ctl.lock();
+            if reply.1 {
+                return Err(FreezeError::Finished);
+            }
+            if reply.0.is_some() {
                 return Err(FreezeError::AlreadyFreezing);
             }
-            *reply = Some(tx);
+            reply.0 = Some(tx);
         }
         self.ctl.requested.store(true, Ordering::Release);
         self.ctl.waker.wake();

@@ -14,12 +14,15 @@ use super::frozen::{Frozen, Identity, ThawError};
 use super::handle::{spawn_erased, ErasedFrame, ProcessHandle};
 use super::Migratable;
 
+/// Rebuilds a frame of one type from its bytes.
+type DecodeFn = fn(&[u8]) -> Result<Box<dyn ErasedFrame>, String>;
+
 /// One registered process type.
 pub struct ProcessType {
     name: &'static str,
     version: u32,
     fingerprint: u64,
-    decode: fn(&[u8]) -> Result<Box<dyn ErasedFrame>, String>,
+    decode: DecodeFn,
 }
 
 impl ProcessType {
