@@ -85,7 +85,7 @@ pub use channel::{
     buffered, channel, Receiver, RecvError, RecvFuture, SendError, SendFuture, SendWithdrawal,
     Sender, TryRecvError, TrySendError,
 };
-pub use process::Process;
+pub use process::{effect, Process};
 pub use runtime::{run, Builder, Flavor, Runtime};
 pub use task::{spawn, JoinError, JoinHandle};
 pub use time::{sleep, yield_now};
@@ -189,8 +189,8 @@ pub use csp_macros::process;
 /// The names a csp program usually wants.
 pub mod prelude {
     pub use crate::{
-        alt, buffered, channel, par, process, run, sleep, spawn, yield_now, JoinError, JoinHandle,
-        Process, Receiver, RecvError, SendError, Sender, TryRecvError, TrySendError,
+        alt, buffered, channel, effect, par, process, run, sleep, spawn, yield_now, JoinError,
+        JoinHandle, Process, Receiver, RecvError, SendError, Sender, TryRecvError, TrySendError,
     };
     pub use std::time::Duration;
 }
@@ -202,9 +202,9 @@ pub mod __private {
     #[cfg(feature = "migration")]
     pub use crate::migrate::{Migratable, ProcessType};
     pub use crate::par::MaybeDone;
-    pub use crate::process::pause::{RecvPause, SendPause, SleepPause, YieldPause};
+    pub use crate::process::pause::{EffectPause, RecvPause, SendPause, SleepPause, YieldPause};
     pub use crate::process::{
-        owned_iter, stepped_after_completion, ChanEnd, FromResidualOf, OwnedIter, Process,
+        owned_iter, stepped_after_completion, ChanEnd, FromResidualOf, OwnedIter, PauseOp, Process,
         QuestionMark,
     };
     #[cfg(feature = "migration")]

@@ -141,20 +141,10 @@ impl Ctx<'_> {
     fn migratable(&self) -> TokenStream {
         let (frame, op_enum, op) = (&self.sig.frame, &self.op_enum, &self.op);
         let fingerprint = self.fingerprint();
-        let settles = (0..self.l.pauses.len()).map(|i| {
-            let v = format_ident!("P{}", i);
-            quote!(#op_enum::#v(o) => o.settle(),)
-        });
+        let _ = (op_enum, op);
         quote! {
             impl ::csp::__private::Migratable for #frame {
                 const FINGERPRINT: u64 = #fingerprint;
-
-                fn settle(&mut self) {
-                    match &mut self.#op {
-                        #op_enum::None => {}
-                        #(#settles)*
-                    }
-                }
             }
 
             ::csp::__private::inventory::submit! {
@@ -226,14 +216,34 @@ impl Ctx<'_> {
         let arms = (0..self.l.states.len()).map(|s| self.state_arm(s, &cxi));
         let name = frame.to_string();
         let version = self.sig.version;
+        let items = &self.l.items;
+        let (op_enum, opf) = (&self.op_enum, &self.op);
+        let variants: Vec<_> = (0..self.l.pauses.len())
+            .map(|i| format_ident!("P{}", i))
+            .collect();
         quote! {
             impl ::csp::__private::Process for #frame {
                 type Output = #out;
                 const NAME: &'static str = #name;
                 const VERSION: u32 = #version;
 
+                fn settle(&mut self) {
+                    match &mut self.#opf {
+                        #op_enum::None => {}
+                        #( #op_enum::#variants(o) => ::csp::__private::PauseOp::settle_op(o), )*
+                    }
+                }
+
+                fn freezable(&self) -> bool {
+                    match &self.#opf {
+                        #op_enum::None => true,
+                        #( #op_enum::#variants(o) => ::csp::__private::PauseOp::freezable_op(o), )*
+                    }
+                }
+
                 #[allow(unused_mut, unused_variables, unreachable_code, path_statements, clippy::needless_return, clippy::never_loop, clippy::let_unit_value)]
                 fn step(&mut self, #cxi: &mut ::csp::__private::Context<'_>) -> ::csp::__private::Poll<#out> {
+                    #(#items)*
                     let #fr = self;
                     #step: loop {
                         match #fr.#state {
@@ -270,14 +280,69 @@ impl Ctx<'_> {
                     .expect("csp: a carried local is missing from the frame");
             }
         });
+        let uninit = self.assigned_before_read(s).into_iter().map(|d| {
+            let decl = &self.l.decls[d];
+            let (n, ty) = (&decl.name, &decl.ty);
+            quote!(let mut #n: #ty;)
+        });
         let code = self.seq(&st.code);
         quote! {
             #s32 => {
                 #resume
                 #(#take)*
+                #(#uninit)*
                 #code
             }
         }
+    }
+
+    /// Frame locals visible in state `s` that its code assigns (`x = ..;`)
+    /// before reading: not carried in, so they must be declared here for the
+    /// assignment (Rust's definite-initialisation check does the rest).
+    fn assigned_before_read(&self, s: usize) -> Vec<usize> {
+        fn walk(code: &[Code], out: &mut Vec<String>) {
+            for c in code {
+                match c {
+                    Code::Stmt {
+                        stmt: syn::Stmt::Expr(Expr::Assign(a), _),
+                        ..
+                    } => {
+                        if let Expr::Path(p) = &*a.left {
+                            if let Some(id) = p.path.get_ident() {
+                                out.push(super::names::key(id));
+                            }
+                        }
+                    }
+                    Code::If { then, els, .. } => {
+                        walk(then, out);
+                        walk(els, out);
+                    }
+                    Code::Match { arms, .. } => arms.iter().for_each(|a| walk(&a.body, out)),
+                    _ => {}
+                }
+            }
+        }
+        let mut names = Vec::new();
+        walk(&self.l.states[s].code, &mut names);
+        let st = &self.l.states[s];
+        let mut out = Vec::new();
+        for n in names {
+            let d = st
+                .scope
+                .iter()
+                .rev()
+                .copied()
+                .find(|&d| super::names::key(&self.l.decls[d].name) == n);
+            if let Some(d) = d {
+                if self.f.fields.contains(&d)
+                    && !self.f.carried[s].contains(&d)
+                    && !out.contains(&d)
+                {
+                    out.push(d);
+                }
+            }
+        }
+        out
     }
 
     /// Finishes pause `p`'s operation, or returns `Pending` with nothing moved.
@@ -289,7 +354,7 @@ impl Ctx<'_> {
         let r = Ident::new("__csp_ready", Span::mixed_site());
         quote! {
             let #result = match &mut #fr.#op {
-                #op_enum::#v(#o) => match #o.poll(#cxi) {
+                #op_enum::#v(#o) => match ::csp::__private::PauseOp::poll_op(#o, #cxi) {
                     ::csp::__private::Poll::Ready(#r) => #r,
                     ::csp::__private::Poll::Pending => return ::csp::__private::Poll::Pending,
                 },
@@ -372,12 +437,18 @@ impl Ctx<'_> {
             }
             Code::If { cond, then, els } => {
                 let (then, els) = (self.seq(then), self.seq(els));
+                let mut cond = cond.clone();
+                Placeholders(self).visit_expr_mut(&mut cond);
                 quote!(if #cond { #then } else { #els })
             }
             Code::Match { scrut, arms } => {
                 let arms = arms.iter().map(|a| {
                     let pat = &a.pat;
-                    let guard = a.guard.as_ref().map(|g| quote!(if #g));
+                    let guard = a.guard.as_ref().map(|g| {
+                        let mut g = g.clone();
+                        Placeholders(self).visit_expr_mut(&mut g);
+                        quote!(if #g)
+                    });
                     let body = self.seq(&a.body);
                     quote!(#pat #guard => { #body })
                 });
@@ -413,6 +484,11 @@ impl Ctx<'_> {
             }
             PauseKind::Sleep { dur } => quote!(::csp::__private::SleepPause::new(#dur)),
             PauseKind::Yield => quote!(::csp::__private::YieldPause::new()),
+            PauseKind::Effect { fut, .. } => {
+                let ty = &self.l.pause_types[p].result;
+                quote!(::csp::__private::EffectPause::<#ty>::new(#fut))
+            }
+            PauseKind::Call { func, args } => quote!(#func(#(#args),*)),
         };
         let go = self.goto(resume);
         quote! {{

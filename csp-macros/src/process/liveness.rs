@@ -118,7 +118,18 @@ impl Live<'_> {
         let st = &self.l.states[s];
         let mut n = self.seq(&st.code, Names::new());
         if let Some(p) = st.resumes {
-            n.remove(&key(&self.l.pauses[p].result));
+            let pause = &self.l.pauses[p];
+            n.remove(&key(&pause.result));
+            // The channel a pause waits on is in use until the pause ends
+            // (an `async fn` borrows it across the `.await`): it must not be
+            // dropped, possibly closing the channel, while the operation
+            // is pending.
+            match &pause.kind {
+                PauseKind::Recv { chan } | PauseKind::Send { chan, .. } => {
+                    n.insert(key(chan));
+                }
+                _ => {}
+            }
         }
         n
     }
@@ -136,6 +147,12 @@ fn pause_uses(k: &PauseKind) -> Names {
         }
         PauseKind::Sleep { dur } => n.extend(expr_uses(dur)),
         PauseKind::Yield => {}
+        PauseKind::Effect { fut, .. } => n.extend(expr_uses(fut)),
+        PauseKind::Call { args, .. } => {
+            for a in args {
+                n.extend(expr_uses(a));
+            }
+        }
     }
     n
 }
@@ -159,8 +176,9 @@ pub(crate) fn analyse(sig: &Signature, body: &syn::Block, l: &Lowered) -> syn::R
             break;
         }
     }
+    let moved = moved_names(body);
     let carried: Vec<Vec<DeclId>> = (0..l.states.len())
-        .map(|s| visible_live(l, s, &live.live_in[s]))
+        .map(|s| visible_live(l, s, &live.live_in[s], sig.params.len(), &moved))
         .collect();
     let mut errs = Errors::default();
     let mut fields: Vec<DeclId> = (0..sig.params.len()).collect();
@@ -177,14 +195,126 @@ pub(crate) fn analyse(sig: &Signature, body: &syn::Block, l: &Lowered) -> syn::R
 
 /// The live names visible at the start of state `s`, as their innermost
 /// declarations.
-fn visible_live(l: &Lowered, s: usize, live: &Names) -> Vec<DeclId> {
+fn visible_live(l: &Lowered, s: usize, live: &Names, params: usize, moved: &Names) -> Vec<DeclId> {
     let mut by_name: BTreeMap<String, DeclId> = BTreeMap::new();
     for &d in &l.states[s].scope {
         by_name.insert(key(&l.decls[d].name), d);
     }
-    live.iter()
-        .filter_map(|n| by_name.get(n).copied())
+    by_name
+        .iter()
+        .filter(|(n, &d)| live.contains(*n) || is_kept(l, d, params, moved))
+        .map(|(_, &d)| d)
         .collect()
+}
+
+/// Whether the frame keeps `d` while it is in scope even when nothing reads
+/// it any more, as Rust keeps a value until the end of its scope:
+/// typed locals named `_name` (the guard idiom), and parameters the body
+/// never moves (see [`moved_names`]). Other locals are dropped at the first
+/// pause point after their last use.
+fn is_kept(l: &Lowered, d: DeclId, params: usize, moved: &Names) -> bool {
+    let decl = &l.decls[d];
+    let k = key(&decl.name);
+    if d < params {
+        return !moved.contains(&k);
+    }
+    decl.ty.is_some() && k.len() > 1 && k.starts_with('_') && !k.starts_with("__csp_")
+}
+
+/// Methods that take their receiver by reference on the types processes
+/// hold (channel ends, collections, numbers): calling one does not move.
+const BY_REF_METHODS: &[&str] = &[
+    "send",
+    "recv",
+    "try_send",
+    "try_recv",
+    "close",
+    "is_closed",
+    "len",
+    "is_empty",
+    "capacity",
+    "same_channel",
+    "clone",
+    "iter",
+    "iter_mut",
+    "get",
+    "get_mut",
+    "contains",
+    "contains_key",
+    "as_ref",
+    "as_mut",
+    "as_str",
+    "push",
+    "push_back",
+    "push_front",
+    "pop",
+    "pop_back",
+    "pop_front",
+    "insert",
+    "remove",
+    "extend",
+    "first",
+    "last",
+    "to_string",
+    "to_owned",
+    "to_vec",
+    "is_some",
+    "is_none",
+    "is_ok",
+    "is_err",
+    "starts_with",
+    "ends_with",
+];
+
+/// Names the body may move out of: mentioned anywhere other than behind
+/// `&`, as the receiver of a by-reference method, as an index base, in a
+/// comparison or inside a macro. Over-approximates (a parameter named here
+/// is simply dropped after its last use instead of at the end).
+fn moved_names(body: &syn::Block) -> Names {
+    struct M(Names);
+    fn is_name(e: &syn::Expr) -> bool {
+        matches!(e, syn::Expr::Path(p) if p.qself.is_none() && p.path.get_ident().is_some())
+    }
+    impl<'ast> Visit<'ast> for M {
+        fn visit_expr(&mut self, e: &'ast syn::Expr) {
+            use syn::{BinOp as B, Expr as E};
+            match e {
+                E::Path(p) if is_name(e) => {
+                    if let Some(id) = p.path.get_ident() {
+                        self.0.insert(key(id));
+                    }
+                }
+                E::Reference(r) if is_name(&r.expr) => {}
+                E::MethodCall(m)
+                    if is_name(&m.receiver)
+                        && BY_REF_METHODS.contains(&m.method.to_string().as_str()) =>
+                {
+                    m.args.iter().for_each(|a| self.visit_expr(a));
+                }
+                E::Index(i) if is_name(&i.expr) => self.visit_expr(&i.index),
+                E::Binary(b)
+                    if matches!(
+                        b.op,
+                        B::Eq(_) | B::Ne(_) | B::Lt(_) | B::Le(_) | B::Gt(_) | B::Ge(_)
+                    ) =>
+                {
+                    for side in [&b.left, &b.right] {
+                        if !is_name(side) {
+                            self.visit_expr(side);
+                        }
+                    }
+                }
+                E::Macro(_) => {}
+                // A closure or async block may capture by value.
+                E::Closure(_) | E::Async(_) => self.0.extend(expr_uses(e)),
+                _ => syn::visit::visit_expr(self, e),
+            }
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut m = M(Names::new());
+    m.visit_block(body);
+    m.0
 }
 
 fn check_carried(

@@ -118,6 +118,9 @@ pub(crate) struct Lowered {
     pub(crate) pauses: Vec<Pause>,
     pub(crate) pause_types: Vec<PauseTypes>,
     pub(crate) jumps: Vec<Jump>,
+    /// Items declared in the body (`fn`, `use`, `struct`..): emitted once at
+    /// the top of `step`, visible from every state.
+    pub(crate) items: Vec<syn::Item>,
 }
 
 struct LoopCtx {
@@ -189,6 +192,7 @@ pub(crate) fn lower(sig: &Signature, body: &Block) -> syn::Result<Lowered> {
             pauses: Vec::new(),
             pause_types: Vec::new(),
             jumps: Vec::new(),
+            items: Vec::new(),
         },
         scopes: vec![Vec::new()],
         loops: Vec::new(),
@@ -261,7 +265,12 @@ impl Lowerer<'_> {
                 }
                 (Pat::Tuple(pts), Type::Tuple(tys)) if pts.elems.len() == tys.elems.len() => {
                     for (p, t) in pts.elems.iter().zip(&tys.elems) {
-                        let typed: Pat = syn::parse_quote!(#p: #t);
+                        let typed = Pat::Type(syn::PatType {
+                            attrs: Vec::new(),
+                            pat: Box::new(p.clone()),
+                            colon_token: Default::default(),
+                            ty: Box::new(t.clone()),
+                        });
                         self.declare_let(&typed);
                     }
                 }
@@ -366,11 +375,22 @@ impl Lowerer<'_> {
             op: syn::parse_quote!(()),
             result: syn::parse_quote!(()),
         }));
-        self.declare(p.result.clone(), result_ty, false, false);
+        self.declare(p.result.clone(), result_ty.clone(), false, false);
+        let question = p.question.clone();
+        let result = p.result.clone();
         self.out.pauses.push(p);
         let resume = self.new_state(Some(idx));
         cur.push(Code::Pause { pause: idx, resume });
         cur.switch_to(&mut self.out, resume);
+        if let Some(q) = question {
+            let ok_ty = result_ty
+                .map(|t| -> Type { syn::parse_quote!(<#t as ::csp::__private::QuestionMark>::Ok) });
+            let stmt: Stmt = match &ok_ty {
+                Some(t) => syn::parse_quote!(let #q: #t = #result?;),
+                None => syn::parse_quote!(let #q = #result?;),
+            };
+            self.verbatim(stmt, cur);
+        }
     }
 
     fn chan_type(&mut self, chan: &Ident) -> Option<Type> {
@@ -414,10 +434,35 @@ impl Lowerer<'_> {
                 op: syn::parse_quote!(::csp::__private::YieldPause),
                 result: syn::parse_quote!(()),
             },
+            PauseKind::Effect { fut, ty } => {
+                let Some(ty) = ty else {
+                    self.errs.push(
+                        fut.span(),
+                        "the frame stores the effect's output, so it needs its type: write \
+                         `let x: T = effect(..).await;` or `effect::<T>(..)`",
+                    );
+                    return None;
+                };
+                PauseTypes {
+                    op: syn::parse_quote!(::csp::__private::EffectPause<#ty>),
+                    result: ty.clone(),
+                }
+            }
+            PauseKind::Call { func, .. } => {
+                let frame = frame_path(func);
+                PauseTypes {
+                    op: syn::parse_quote!(#frame),
+                    result: syn::parse_quote!(<#frame as ::csp::__private::Process>::Output),
+                }
+            }
         })
     }
 
     fn stmt(&mut self, s: &Stmt, cur: &mut Cursor) {
+        if let Stmt::Item(item) = s {
+            self.out.items.push(item.clone());
+            return;
+        }
         if !has_pause_stmt(s) {
             return self.verbatim(s.clone(), cur);
         }
@@ -438,6 +483,9 @@ impl Lowerer<'_> {
     }
 
     fn let_stmt(&mut self, local: &syn::Local, cur: &mut Cursor) {
+        let mut local = local.clone();
+        annotate_effect(&mut local);
+        let local = &local;
         let Some(init) = &local.init else {
             return self.verbatim(Stmt::Local(local.clone()), cur);
         };
@@ -864,6 +912,38 @@ impl Jumps for Lowerer<'_> {
             value: req.value,
         });
         Some(self.out.jumps.len() - 1)
+    }
+}
+
+/// The frame type of a called process: the function's path with its last
+/// segment in UpperCamelCase (`pipes::filter` → `pipes::Filter`), spanned
+/// at the call so a missing import is reported there.
+pub(crate) fn frame_path(func: &syn::ExprPath) -> syn::Path {
+    let mut path = func.path.clone();
+    if let Some(last) = path.segments.last_mut() {
+        last.ident = super::signature::upper_camel(&last.ident);
+    }
+    path
+}
+
+/// `let x: T = effect(f).await;` tells the effect's output type: write it
+/// into the call as `effect::<T>(f)`.
+fn annotate_effect(local: &mut syn::Local) {
+    let Pat::Type(pt) = &local.pat else { return };
+    let ty = pt.ty.clone();
+    let Some(init) = &mut local.init else { return };
+    let Expr::Await(a) = &mut *init.expr else {
+        return;
+    };
+    let Expr::Call(c) = &mut *a.base else { return };
+    let Expr::Path(p) = &mut *c.func else { return };
+    let Some(last) = p.path.segments.last_mut() else {
+        return;
+    };
+    if last.ident == "effect" && last.arguments.is_none() {
+        let mut args: syn::AngleBracketedGenericArguments = syn::parse_quote!(<#ty>);
+        args.colon2_token = Some(Default::default());
+        last.arguments = syn::PathArguments::AngleBracketed(args);
     }
 }
 

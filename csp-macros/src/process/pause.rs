@@ -28,19 +28,35 @@ pub(crate) enum PauseKind {
     Sleep { dur: Expr },
     /// `yield_now().await`
     Yield,
+    /// `effect(fut).await` (or `effect::<T>(fut)`): `ty` is the output type.
+    Effect { fut: Expr, ty: Option<syn::Type> },
+    /// `child(args).await`: a call to another process, whose frame (named
+    /// by the same path in UpperCamelCase) nests in this one.
+    Call {
+        func: syn::ExprPath,
+        args: Vec<Expr>,
+    },
+}
+
+/// Whether `e` is exactly the local `id`.
+fn is_path_to(e: &Expr, id: &Ident) -> bool {
+    matches!(e, Expr::Path(p) if p.path.get_ident() == Some(id))
 }
 
 /// One pause point, numbered in source order.
 #[derive(Clone)]
 pub(crate) struct Pause {
+    /// Set when the pause was written `pause?`: the local holding the
+    /// success value, bound right after resuming.
+    pub(crate) question: Option<Ident>,
     pub(crate) kind: PauseKind,
     /// The local its result is bound to when the process resumes.
     pub(crate) result: Ident,
 }
 
 const PAUSE_HELP: &str = "a process can pause on `ch.recv().await`, `ch.send(v).await`, \
-     `sleep(d).await` and `yield_now().await`; calls to other processes, `alt!`, `par!` \
-     and `effect` inside #[process] are not implemented yet";
+     `sleep(d).await`, `yield_now().await`, `effect(future).await` (for any other future) \
+     and `other_process(args).await`";
 
 fn last_segment(e: &Expr) -> Option<String> {
     match e {
@@ -64,6 +80,18 @@ fn chan_name(errs: &mut Errors, e: &Expr) -> Option<Ident> {
     None
 }
 
+/// `T` in `effect::<T>`.
+fn turbofish_type(func: &Expr) -> Option<syn::Type> {
+    let Expr::Path(p) = func else { return None };
+    match &p.path.segments.last()?.arguments {
+        syn::PathArguments::AngleBracketed(a) => a.args.iter().find_map(|g| match g {
+            syn::GenericArgument::Type(t) => Some(t.clone()),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
 /// Recognises a pause point; reports any other `.await`.
 pub(crate) fn classify(errs: &mut Errors, a: &ExprAwait) -> Option<PauseKind> {
     match &*a.base {
@@ -84,6 +112,32 @@ pub(crate) fn classify(errs: &mut Errors, a: &ExprAwait) -> Option<PauseKind> {
         {
             Some(PauseKind::Yield)
         }
+        Expr::Call(c)
+            if last_segment(&c.func).as_deref() == Some("effect") && c.args.len() == 1 =>
+        {
+            Some(PauseKind::Effect {
+                fut: c.args[0].clone(),
+                ty: turbofish_type(&c.func),
+            })
+        }
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p)
+                if p.qself.is_none() && p.path.segments.iter().all(|s| s.arguments.is_none()) =>
+            {
+                Some(PauseKind::Call {
+                    func: p.clone(),
+                    args: c.args.iter().cloned().collect(),
+                })
+            }
+            other => {
+                errs.push(
+                    other.span(),
+                    "a call awaited in a process must name another #[process] function by a \
+                     plain path (no generics, no closures); wrap other futures in `effect(..)`",
+                );
+                None
+            }
+        },
         _ => {
             errs.push(
                 a.await_token.span(),
@@ -151,6 +205,12 @@ pub(crate) fn check_nested(errs: &mut Errors, body: &syn::Block) {
                 );
             }
         }
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            // `effect(async { .. })` runs any future: its awaits are its own.
+            if last_segment(&c.func).as_deref() != Some("effect") {
+                syn::visit::visit_expr_call(self, c);
+            }
+        }
         fn visit_macro(&mut self, m: &'ast syn::Macro) {
             let name = m.path.segments.last().map(|s| s.ident.to_string());
             if matches!(name.as_deref(), Some("alt" | "par")) {
@@ -189,6 +249,9 @@ fn is_stable(e: &Expr) -> bool {
         Expr::Group(g) => is_stable(&g.expr),
         Expr::Unary(u) => is_stable(&u.expr),
         Expr::Cast(c) => is_stable(&c.expr),
+        // Arithmetic and comparisons of stable operands read the same after
+        // the pause (`&&`/`||` never reach here with a pause to their right).
+        Expr::Binary(b) => is_stable(&b.left) && is_stable(&b.right),
         _ => false,
     }
 }
@@ -267,7 +330,11 @@ impl Hoister<'_> {
                 if let Some(kind) = classify(self.errs, a) {
                     let result = self.fresh(span);
                     *e = syn::parse_quote!(#result);
-                    *found = Some(Pause { kind, result });
+                    *found = Some(Pause {
+                        question: None,
+                        kind,
+                        result,
+                    });
                 }
             }
             Expr::Binary(b) if matches!(b.op, BinOp::And(_) | BinOp::Or(_)) => {
@@ -282,7 +349,8 @@ impl Hoister<'_> {
                 }
             }
             Expr::Binary(b) => self.seq([&mut *b.left, &mut *b.right], found),
-            Expr::Assign(a) => self.seq([&mut *a.left, &mut *a.right], found),
+            // The assigned value is evaluated before the place.
+            Expr::Assign(a) => self.seq([&mut *a.right, &mut *a.left], found),
             Expr::Call(c) => self.seq(
                 std::iter::once(&mut *c.func).chain(c.args.iter_mut()),
                 found,
@@ -305,7 +373,19 @@ impl Hoister<'_> {
             Expr::Reference(r) => self.first(&mut r.expr, found),
             Expr::Cast(c) => self.first(&mut c.expr, found),
             Expr::Field(f) => self.first(&mut f.base, found),
-            Expr::Try(t) => self.first(&mut t.expr, found),
+            Expr::Try(t) => {
+                self.first(&mut t.expr, found);
+                // `pause?`: apply the `?` as soon as the process resumes, so
+                // an error returns before anything later starts, and what is
+                // left is a plain local of the success type.
+                if let Some(p) = found.as_mut() {
+                    if p.question.is_none() && is_path_to(&t.expr, &p.result) {
+                        let q = format_ident!("{}_ok", p.result, span = p.result.span());
+                        *e = syn::parse_quote!(#q);
+                        p.question = Some(q);
+                    }
+                }
+            }
             Expr::Let(l) => self.first(&mut l.expr, found),
             Expr::If(i) if has_pause_expr(&i.cond) => self.first(&mut i.cond, found),
             Expr::Match(m) if has_pause_expr(&m.expr) => self.first(&mut m.expr, found),

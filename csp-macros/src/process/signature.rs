@@ -65,7 +65,7 @@ pub(crate) struct Signature {
 }
 
 /// `running_total` → `RunningTotal`.
-fn upper_camel(name: &Ident) -> Ident {
+pub(crate) fn upper_camel(name: &Ident) -> Ident {
     let s = name.to_string();
     let s = s.strip_prefix("r#").unwrap_or(&s);
     let camel: String = s

@@ -6,6 +6,7 @@ use std::fmt;
 /// A send failed because the channel is closed or has no receivers left.
 /// The unsent value is inside.
 #[derive(PartialEq, Eq, Clone, Copy)]
+#[cfg_attr(feature = "migration", derive(serde::Serialize, serde::Deserialize))]
 pub struct SendError<T>(pub T);
 
 impl<T> SendError<T> {
@@ -86,6 +87,7 @@ impl<T> From<SendError<T>> for TrySendError<T> {
 /// A receive failed because the channel is closed and drained: no value
 /// will ever arrive.
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
+#[cfg_attr(feature = "migration", derive(serde::Serialize, serde::Deserialize))]
 pub struct RecvError;
 
 impl fmt::Display for RecvError {

@@ -53,6 +53,7 @@ impl std::error::Error for FreezeError {}
 pub(crate) trait Drivable: Send + 'static {
     type Output: Send + 'static;
     fn step(&mut self, cx: &mut Context<'_>) -> Poll<Self::Output>;
+    fn freezable(&self) -> bool;
     fn freeze(&mut self) -> Result<Frozen, FreezeError>;
 }
 
@@ -62,6 +63,9 @@ impl<P: Migratable> Drivable for Typed<P> {
     type Output = P::Output;
     fn step(&mut self, cx: &mut Context<'_>) -> Poll<P::Output> {
         self.0.step(cx)
+    }
+    fn freezable(&self) -> bool {
+        self.0.freezable()
     }
     fn freeze(&mut self) -> Result<Frozen, FreezeError> {
         Frozen::freeze(&mut self.0)
@@ -74,6 +78,8 @@ pub(crate) trait ErasedFrame: Send + 'static {
     fn name(&self) -> &'static str;
     /// Steps it; the output arrives boxed.
     fn step_erased(&mut self, cx: &mut Context<'_>) -> Poll<Box<dyn Any + Send>>;
+    /// Whether it can be frozen now.
+    fn freezable_erased(&self) -> bool;
     /// Freezes it.
     fn freeze_erased(&mut self) -> Result<Frozen, FreezeError>;
 }
@@ -84,6 +90,9 @@ impl<P: Migratable> ErasedFrame for P {
     }
     fn step_erased(&mut self, cx: &mut Context<'_>) -> Poll<Box<dyn Any + Send>> {
         self.step(cx).map(|o| Box::new(o) as Box<dyn Any + Send>)
+    }
+    fn freezable_erased(&self) -> bool {
+        self.freezable()
     }
     fn freeze_erased(&mut self) -> Result<Frozen, FreezeError> {
         Frozen::freeze(self)
@@ -96,6 +105,9 @@ impl Drivable for Erased {
     type Output = Box<dyn Any + Send>;
     fn step(&mut self, cx: &mut Context<'_>) -> Poll<Self::Output> {
         self.0.step_erased(cx)
+    }
+    fn freezable(&self) -> bool {
+        self.0.freezable_erased()
     }
     fn freeze(&mut self) -> Result<Frozen, FreezeError> {
         self.0.freeze_erased()
@@ -130,12 +142,20 @@ struct Driver<D> {
 }
 
 impl<D: Drivable> Driver<D> {
+    /// Freezes if asked to and the frame is at a freezable pause point (not
+    /// inside an `effect`; then the request waits for the next pause).
     fn try_freeze(&mut self) -> bool {
-        if !self.ctl.requested.swap(false, Ordering::AcqRel) {
+        if !self.ctl.requested.load(Ordering::Acquire) {
             return false;
         }
-        let reply = self.ctl.lock().0.take();
-        let (Some(reply), Some(frame)) = (reply, self.frame.as_mut()) else {
+        let Some(frame) = self.frame.as_mut() else {
+            return false;
+        };
+        if !frame.freezable() {
+            return false;
+        }
+        self.ctl.requested.store(false, Ordering::Release);
+        let Some(reply) = self.ctl.lock().0.take() else {
             return false;
         };
         match frame.freeze() {
@@ -170,6 +190,8 @@ impl<D: Drivable> Future for Driver<D> {
                 this.frame = None;
                 Poll::Ready(Exit::Done(v))
             }
+            // A freeze that waited for an effect to end can happen now.
+            Poll::Pending if this.try_freeze() => Poll::Ready(Exit::Frozen),
             Poll::Pending => Poll::Pending,
         }
     }

@@ -46,10 +46,6 @@ pub trait Migratable:
     /// changes whenever a frozen frame of the old layout could not be read.
     const FINGERPRINT: u64;
 
-    /// Settles the pending operation so the frame can be serialized (see
-    /// `process::pause`). Called only between steps.
-    fn settle(&mut self);
-
     /// This frame type's identity.
     fn identity() -> Identity {
         Identity {

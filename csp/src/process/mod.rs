@@ -40,6 +40,62 @@ pub trait Process: Unpin {
     /// # Panics
     /// If called again after it returned `Ready`.
     fn step(&mut self, cx: &mut Context<'_>) -> Poll<Self::Output>;
+
+    /// Settles the pending operation between steps: a parked channel
+    /// operation is withdrawn atomically, its outcome (done, or not started)
+    /// kept in the frame. Freezing calls this before serializing.
+    fn settle(&mut self) {}
+
+    /// Whether the process can be frozen at its current pause point: false
+    /// while it waits in `effect` (an arbitrary future cannot be frozen),
+    /// so a freeze waits for the next pause point.
+    fn freezable(&self) -> bool {
+        true
+    }
+}
+
+/// What a frame does with the operation it is paused in: poll it, settle
+/// it, and say whether it can be frozen now. Implemented by every pause
+/// type in [`pause`] and by every process (a nested call's frame is its
+/// caller's pending operation).
+pub trait PauseOp {
+    /// What the pause point evaluates to.
+    type Output;
+    /// Polls the operation.
+    fn poll_op(&mut self, cx: &mut Context<'_>) -> Poll<Self::Output>;
+    /// See [`Process::settle`].
+    fn settle_op(&mut self) {}
+    /// See [`Process::freezable`].
+    fn freezable_op(&self) -> bool {
+        true
+    }
+}
+
+impl<P: Process> PauseOp for P {
+    type Output = P::Output;
+    fn poll_op(&mut self, cx: &mut Context<'_>) -> Poll<P::Output> {
+        self.step(cx)
+    }
+    fn settle_op(&mut self) {
+        self.settle()
+    }
+    fn freezable_op(&self) -> bool {
+        self.freezable()
+    }
+}
+
+/// Runs an arbitrary future (I/O, a timer of your own, a library call) as
+/// one pause point of a process: `let n: usize = effect(async { .. }).await;`.
+///
+/// While the effect runs, the process cannot be frozen or moved: a freeze
+/// requested meanwhile takes effect at the next pause point. The future
+/// must be `Send + 'static`, and the process must name its output type (a
+/// typed `let`, or `effect::<T>(..)`), because the frame stores it.
+pub fn effect<F>(fut: F) -> pause::EffectPause<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+{
+    pause::EffectPause::new(fut)
 }
 
 /// Names the element type of a channel end, so generated frame fields can

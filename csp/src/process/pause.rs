@@ -162,6 +162,78 @@ impl YieldPause {
     pub fn settle(&mut self) {}
 }
 
+use super::PauseOp;
+
+impl<T> PauseOp for RecvPause<T> {
+    type Output = Result<T, RecvError>;
+    fn poll_op(&mut self, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.poll(cx)
+    }
+    fn settle_op(&mut self) {
+        self.settle()
+    }
+}
+
+impl<T> PauseOp for SendPause<T> {
+    type Output = Result<(), SendError<T>>;
+    fn poll_op(&mut self, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.poll(cx)
+    }
+    fn settle_op(&mut self) {
+        self.settle()
+    }
+}
+
+impl PauseOp for SleepPause {
+    type Output = ();
+    fn poll_op(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        self.poll(cx)
+    }
+}
+
+impl PauseOp for YieldPause {
+    type Output = ();
+    fn poll_op(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        self.poll(cx)
+    }
+}
+
+/// A process paused in `effect(fut).await`: runs an arbitrary future.
+pub struct EffectPause<O> {
+    fut: Option<Pin<Box<dyn Future<Output = O> + Send>>>,
+}
+
+impl<O> EffectPause<O> {
+    /// Wraps the future.
+    pub fn new<F: Future<Output = O> + Send + 'static>(fut: F) -> Self {
+        EffectPause {
+            fut: Some(Box::pin(fut)),
+        }
+    }
+}
+
+impl<O> PauseOp for EffectPause<O> {
+    type Output = O;
+    fn poll_op(&mut self, cx: &mut Context<'_>) -> Poll<O> {
+        let fut = self.fut.as_mut().expect("effect polled after it finished");
+        let out = std::task::ready!(fut.as_mut().poll(cx));
+        self.fut = None;
+        Poll::Ready(out)
+    }
+    /// An effect in progress cannot be frozen.
+    fn freezable_op(&self) -> bool {
+        self.fut.is_none()
+    }
+}
+
+/// `effect(..)` is awaited like any future outside processes, too.
+impl<O> Future for EffectPause<O> {
+    type Output = O;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<O> {
+        self.get_mut().poll_op(cx)
+    }
+}
+
 #[cfg(feature = "migration")]
 mod serial {
     //! Settled operations as data. A parked operation cannot be serialized:
@@ -260,6 +332,24 @@ mod serial {
     impl<'de> Deserialize<'de> for SleepPause {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             Ok(SleepPause::new(Duration::deserialize(d)?))
+        }
+    }
+
+    /// Never serialized in practice: a frame in an effect is not
+    /// freezable, and a finished effect is no longer the pending operation.
+    impl<O> Serialize for EffectPause<O> {
+        fn serialize<S: Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+            Err(S::Error::custom(
+                "a process inside `effect` cannot be frozen until the effect finishes",
+            ))
+        }
+    }
+
+    impl<'de, O> Deserialize<'de> for EffectPause<O> {
+        fn deserialize<D: Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+            Err(serde::de::Error::custom(
+                "a frozen frame never holds an effect in progress",
+            ))
         }
     }
 

@@ -1,0 +1,3 @@
+module peersgo
+
+go 1.19
