@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# The whole test suite: unit, integration, doc and macro UI tests, then the
-# loom models of the channel core (built with --cfg csp_loom in their own
-# target dir so the normal build is not invalidated).
+# The whole test suite: unit, integration, doc, process-behaviour and macro
+# UI tests; csp again without the `migration` feature (the workspace build
+# turns it on for everyone through the root package, so the plain build's
+# code paths need their own run); then the loom models of the channel core
+# (built with --cfg csp_loom in their own target dir so the normal build is
+# not invalidated).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo test --workspace
+
+cargo test -p csp
 
 RUSTFLAGS="--cfg csp_loom" CARGO_TARGET_DIR=target/loom \
     cargo test -p csp --test loom --release

@@ -125,15 +125,25 @@ pub(crate) struct Chan<T> {
 
 /// Wakers to wake once the lock is released.
 #[derive(Default)]
-pub(crate) struct Wakeups(Vec<Waker>);
+pub(crate) struct Wakeups {
+    /// Almost every operation wakes at most one peer: no allocation then.
+    one: Option<Waker>,
+    more: Vec<Waker>,
+}
 
 impl Wakeups {
     fn push(&mut self, w: Waker) {
-        self.0.push(w);
+        match self.one {
+            None => self.one = Some(w),
+            Some(_) => self.more.push(w),
+        }
     }
 
     fn wake(self) {
-        for w in self.0 {
+        if let Some(w) = self.one {
+            w.wake();
+        }
+        for w in self.more {
             w.wake();
         }
     }
