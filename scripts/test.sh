@@ -12,5 +12,9 @@ cargo test --workspace
 
 cargo test -p csp
 
+# The examples assert what they print; run them too.
+cargo run -q --example quickstart
+cargo run -q --example integrate
+
 RUSTFLAGS="--cfg csp_loom" CARGO_TARGET_DIR=target/loom \
     cargo test -p csp --test loom --release

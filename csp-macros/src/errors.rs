@@ -13,6 +13,15 @@ impl Errors {
         self.push_err(syn::Error::new(span, msg));
     }
 
+    /// Records `msg` spanning all of `tokens` (not just their first token).
+    pub(crate) fn push_spanned(
+        &mut self,
+        tokens: impl quote::ToTokens,
+        msg: impl std::fmt::Display,
+    ) {
+        self.push_err(syn::Error::new_spanned(tokens, msg));
+    }
+
     /// Records an already-built error.
     pub(crate) fn push_err(&mut self, e: syn::Error) {
         match &mut self.0 {

@@ -29,7 +29,8 @@
 //! them act on the user's code, not on ours.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::Ident;
 
 use super::{Alt, Arm, GuardKind};
@@ -50,9 +51,17 @@ fn variant(i: usize) -> Ident {
 fn build_guard(i: usize, arm: &Arm) -> TokenStream {
     let g = guard_name(i);
     let make = match &arm.kind {
-        GuardKind::Recv { rx } => quote!(::csp::__private::RecvGuard::new(&(#rx))),
-        GuardKind::Send { tx, value } => quote!(::csp::__private::SendGuard::new(&(#tx), #value)),
-        GuardKind::After { dur } => quote!(::csp::__private::AfterGuard::new(#dur)),
+        // Spanned at the user's expression, so a type error (say, `recv` on
+        // something that is not a `Receiver`) points there.
+        GuardKind::Recv { rx } => {
+            quote_spanned!(rx.span()=> ::csp::__private::RecvGuard::new(&(#rx)))
+        }
+        GuardKind::Send { tx, value } => {
+            quote_spanned!(tx.span()=> ::csp::__private::SendGuard::new(&(#tx), #value))
+        }
+        GuardKind::After { dur } => {
+            quote_spanned!(dur.span()=> ::csp::__private::AfterGuard::new(#dur))
+        }
     };
     match &arm.cond {
         None => quote!(let mut #g = ::core::option::Option::Some(#make);),

@@ -63,10 +63,13 @@ impl Alt {
                 }
             }
         }
-        if arms.len() > MAX_ARMS {
-            errs.push(
-                Span::call_site(),
-                format!("alt! supports at most {MAX_ARMS} guarded arms"),
+        if let Some(extra) = arms.get(MAX_ARMS) {
+            errs.push_spanned(
+                &extra.body,
+                format!(
+                    "alt! supports at most {MAX_ARMS} guarded arms; this is arm {}",
+                    MAX_ARMS + 1
+                ),
             );
         }
         errs.finish(Alt {
@@ -85,7 +88,7 @@ fn check_default(errs: &mut Errors, pat: &Option<Pat>, cond: &Option<Expr>) {
         );
     }
     if let Some(c) = cond {
-        errs.push(c.span(), "the `default` arm cannot have a precondition");
+        errs.push_spanned(c, "the `default` arm cannot have a precondition");
     }
 }
 
@@ -115,7 +118,7 @@ fn classify(errs: &mut Errors, e: &Expr) -> Option<GuardKind> {
         }
         Expr::MethodCall(m) if m.method == "recv" => {
             if !m.args.is_empty() {
-                errs.push(m.args.span(), "`recv()` takes no arguments");
+                errs.push_spanned(&m.args, "`recv()` takes no arguments");
                 return None;
             }
             Some(GuardKind::Recv {
@@ -148,7 +151,7 @@ fn classify(errs: &mut Errors, e: &Expr) -> Option<GuardKind> {
             })
         }
         other => {
-            errs.push(other.span(), GUARD_HELP);
+            errs.push_spanned(other, GUARD_HELP);
             None
         }
     }

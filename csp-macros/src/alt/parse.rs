@@ -77,7 +77,7 @@ impl Parse for RawArm {
             None
         };
         let guard = if input.peek(Ident)
-            && input.peek2(Token![=>])
+            && (input.peek2(Token![=>]) || input.peek2(Token![,]))
             && input.fork().parse::<Ident>()? == "default"
         {
             RawGuard::Default(input.parse()?)
@@ -106,7 +106,10 @@ impl Parse for RawArm {
         if input.peek(Token![,]) {
             input.parse::<Token![,]>()?;
         } else if !input.is_empty() && !block_like {
-            return Err(input.error("expected `,` after this alt! arm"));
+            return Err(syn::Error::new_spanned(
+                &body,
+                "expected `,` after this alt! arm's body",
+            ));
         }
         Ok(RawArm {
             pat,

@@ -1,19 +1,111 @@
-//! Processes as explicit state machines: what `#[process]` generates code
-//! against.
+//! Processes as explicit state machines: the language `#[process]` accepts
+//! and what it generates.
 //!
-//! `#[process]` turns an `async fn` into a *frame* type: a struct holding the
+//! `#[process]` turns an `async fn` into a *frame* type (the function name
+//! in UpperCamelCase, or `#[process(name = X)]`): a struct holding the
 //! parameters, every local that lives across a pause point, the number of
-//! the pause point it is stopped at, and the pending operation there. The
-//! frame implements [`Process`], whose [`Process::step`] runs the body from
-//! the current pause point to the next one. Because all state is in named,
-//! typed fields (rather than in a compiler-generated future), a frame can
-//! later be frozen, serialized and resumed elsewhere.
+//! the state to run next, and the pending operation. The function keeps its
+//! name and parameters and becomes a constructor that builds the frame
+//! without running any code. The frame implements [`Process`] (its
+//! [`step`](Process::step) runs from one pause point to the next) and
+//! `Future`, so [`spawn`](crate::spawn), [`run`](crate::run), `par!` and
+//! `.await` take it like any future. Because all of its state is in named,
+//! typed fields rather than in a compiler-generated future, a frame can be
+//! frozen, serialized and resumed elsewhere (feature `migration`, see
+//! `csp::migrate`). `examples/expanded.md` shows one expansion in full.
 //!
-//! A frame is also a `Future` (polling it steps it), so [`spawn`](crate::spawn),
-//! [`run`](crate::run), `par!` and `.await` take it like any future.
+//! # Pause points
 //!
-//! The pending operations are in [`pause`]: each owns what it needs to finish
-//! (a handle to its channel), so a frame never borrows across a pause.
+//! A process can stop only where it waits, at one of these `.await`s:
+//!
+//! | written | waits for |
+//! |---|---|
+//! | `rx.recv().await` | a message (`Result<T, RecvError>`) |
+//! | `tx.send(v).await` | a receiver to take `v` (`Result<(), SendError<T>>`) |
+//! | `sleep(d).await`, `yield_now().await` | time, or the scheduler |
+//! | `child(args).await` | another process: its frame nests in this one's |
+//! | `effect(fut).await` | any other future (I/O...); not freezable while it runs |
+//!
+//! Any other `.await` is a compile error that lists these. `alt!` and `par!`
+//! inside a process are not implemented yet (a compile error says so).
+//!
+//! # What you write differently
+//!
+//! * **A local that lives across a pause point needs a written type**:
+//!   `let mut total: u64 = 0;`. A macro sees no types, and the frame must
+//!   declare a field for it. Locals used only between two pause points need
+//!   nothing. `Ok(x)` matched directly on a receive (`while let Ok(x) =
+//!   rx.recv().await`) gets the message type for free; other pattern
+//!   bindings that live across a pause are re-bound with a type
+//!   (`let x: T = x;`).
+//! * **The channel of a pause point is a parameter or typed local, named
+//!   directly** (`rx.recv()`, not `chans[i].recv()`): the frame names the
+//!   message type from the channel's type. `let (tx, rx): (Sender<u32>,
+//!   Receiver<u32>) = channel();` types both ends.
+//! * **No borrow may live across a pause point**: a frame owns everything.
+//!   Parameters are owned values; a typed local holding `&T` across a pause
+//!   is refused.
+//! * **A name that lives across a pause point is bound once** in the
+//!   process (no shadowing of it), so the frame field means one variable.
+//! * **When locals are dropped**: a typed local or parameter lives until the
+//!   end of its scope as in an `async fn`, if the body never moves it out
+//!   (parameters) or if its name starts with `_` (`let _keep: Sender<T> =
+//!   tx;`, the guard idiom). Any other local is dropped at the first pause
+//!   point after its last use, which for a channel end means its peers may
+//!   see the channel close sooner than with a plain `async fn`.
+//! * **Evaluation order is kept**: in `a.recv().await? + b.recv().await?`
+//!   the first receive (and its `?`) completes before the second starts.
+//!   What a statement evaluates before a pause point must read the same
+//!   after it (a literal, a variable, a field, arithmetic on those);
+//!   anything else (`f() + rx.recv().await?`) is refused with the fix: bind
+//!   it to a typed local first. A pause to the right of `&&`/`||` is refused
+//!   too (write an `if`).
+//! * **Signatures**: `async fn` with owned, named, typed parameters; no
+//!   `self`, no generics, no `impl Trait` return type.
+//!
+//! Everything between pause points is left exactly as written: closures,
+//! iterators, macros, `unsafe` blocks (as long as no pause is inside one).
+//!
+//! # Control flow
+//!
+//! Around pause points, at any depth: `if`/`else`, `if let`, `match` (with
+//! guards and bindings), `loop`, `while`, `while let`, `for` over ranges
+//! with a nameable element type (`0..n` with `n: u32`, `0..10u32`) and over
+//! owned collections held in typed locals, labelled `break`/`continue`,
+//! `break value`, `let x: T = if/match/loop {..}`, `return` and `?` (on
+//! `Result`, with `From` conversion, and `Option`). A call to another
+//! process nests its frame, so freezing the caller freezes the callee where
+//! it stands.
+//!
+//! ```
+//! use csp::prelude::*;
+//!
+//! #[process]
+//! async fn pairs(input: Receiver<u32>, out: Sender<(u32, u32)>) -> Result<u32, RecvError> {
+//!     let mut n: u32 = 0;
+//!     loop {
+//!         let a: u32 = input.recv().await?;           // `?` ends the process on close
+//!         let b: u32 = input.recv().await?;
+//!         if out.send((a, b)).await.is_err() {
+//!             return Ok(n);
+//!         }
+//!         n += 1;
+//!     }
+//! }
+//!
+//! csp::run(async {
+//!     let (tx, rx) = channel();
+//!     let (otx, orx) = buffered(4);
+//!     let p = spawn(pairs(rx, otx));
+//!     for i in 0..4 {
+//!         tx.send(i).await.unwrap();
+//!     }
+//!     drop(tx);
+//!     assert_eq!(p.join().await.unwrap(), Err(RecvError));
+//!     assert_eq!(orx.try_recv(), Ok((0, 1)));
+//!     assert_eq!(orx.try_recv(), Ok((2, 3)));
+//! });
+//! ```
 
 pub mod pause;
 mod question;
