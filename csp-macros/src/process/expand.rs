@@ -477,7 +477,20 @@ impl Ctx<'_> {
     fn pause(&self, p: usize, resume: usize) -> TokenStream {
         let (fr, op, op_enum) = (&self.frame, &self.op, &self.op_enum);
         let v = format_ident!("P{}", p);
-        let start = match &self.l.pauses[p].kind {
+        let start = self.start(&self.l.pauses[p].kind, &self.l.pause_types[p].result);
+        let go = self.goto(resume);
+        quote! {{
+            #fr.#op = #op_enum::#v(#start);
+            #go
+        }}
+    }
+}
+
+impl Ctx<'_> {
+    /// The expression that starts a pause point's operation. `result` is
+    /// its result type (an effect names its output with it).
+    fn start(&self, kind: &PauseKind, result: &syn::Type) -> TokenStream {
+        match kind {
             PauseKind::Recv { chan } => quote!(::csp::__private::RecvPause::new(&#chan)),
             PauseKind::Send { chan, value } => {
                 quote!(::csp::__private::SendPause::new(&#chan, #value))
@@ -485,16 +498,25 @@ impl Ctx<'_> {
             PauseKind::Sleep { dur } => quote!(::csp::__private::SleepPause::new(#dur)),
             PauseKind::Yield => quote!(::csp::__private::YieldPause::new()),
             PauseKind::Effect { fut, .. } => {
-                let ty = &self.l.pause_types[p].result;
-                quote!(::csp::__private::EffectPause::<#ty>::new(#fut))
+                quote!(::csp::__private::EffectPause::<#result>::new(#fut))
             }
             PauseKind::Call { func, args } => quote!(#func(#(#args),*)),
-        };
-        let go = self.goto(resume);
-        quote! {{
-            #fr.#op = #op_enum::#v(#start);
-            #go
-        }}
+            PauseKind::Par { branches } => {
+                let par = format_ident!("Par{}", branches.len());
+                let elems: Vec<syn::Type> = match result {
+                    syn::Type::Tuple(t) => t.elems.iter().cloned().collect(),
+                    _ => Vec::new(),
+                };
+                let starts = branches.iter().enumerate().map(|(i, b)| {
+                    let r = elems
+                        .get(i)
+                        .cloned()
+                        .unwrap_or_else(|| syn::parse_quote!(_));
+                    self.start(b, &r)
+                });
+                quote!(::csp::__private::#par::new(#(#starts),*))
+            }
+        }
     }
 }
 

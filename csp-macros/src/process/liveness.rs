@@ -124,14 +124,18 @@ impl Live<'_> {
             // (an `async fn` borrows it across the `.await`): it must not be
             // dropped, possibly closing the channel, while the operation
             // is pending.
-            match &pause.kind {
-                PauseKind::Recv { chan } | PauseKind::Send { chan, .. } => {
-                    n.insert(key(chan));
-                }
-                _ => {}
-            }
+            n.extend(waited_channels(&pause.kind));
         }
         n
+    }
+}
+
+/// The channels a pause waits on (all of a `par!`'s branches').
+fn waited_channels(k: &PauseKind) -> Names {
+    match k {
+        PauseKind::Recv { chan } | PauseKind::Send { chan, .. } => [key(chan)].into(),
+        PauseKind::Par { branches } => branches.iter().flat_map(waited_channels).collect(),
+        _ => Names::new(),
     }
 }
 
@@ -151,6 +155,11 @@ fn pause_uses(k: &PauseKind) -> Names {
         PauseKind::Call { args, .. } => {
             for a in args {
                 n.extend(expr_uses(a));
+            }
+        }
+        PauseKind::Par { branches } => {
+            for b in branches {
+                n.extend(pause_uses(b));
             }
         }
     }

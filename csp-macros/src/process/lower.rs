@@ -410,8 +410,12 @@ impl Lowerer<'_> {
     }
 
     fn pause_types(&mut self, p: &Pause) -> Option<PauseTypes> {
+        self.kind_types(&p.kind)
+    }
+
+    fn kind_types(&mut self, kind: &PauseKind) -> Option<PauseTypes> {
         let item = |ty: &Type| quote!(<#ty as ::csp::__private::ChanEnd>::Item);
-        Some(match &p.kind {
+        Some(match kind {
             PauseKind::Recv { chan } => {
                 let it = item(&self.chan_type(chan)?);
                 PauseTypes {
@@ -455,6 +459,20 @@ impl Lowerer<'_> {
                     result: syn::parse_quote!(<#frame as ::csp::__private::Process>::Output),
                 }
             }
+            PauseKind::Par { branches } => {
+                let mut ops = Vec::new();
+                let mut results = Vec::new();
+                for b in branches {
+                    let t = self.kind_types(b)?;
+                    ops.push(t.op);
+                    results.push(t.result);
+                }
+                let par = format_ident!("Par{}", branches.len());
+                PauseTypes {
+                    op: syn::parse_quote!(::csp::__private::#par<#(#ops),*>),
+                    result: syn::parse_quote!((#(#results,)*)),
+                }
+            }
         })
     }
 
@@ -477,6 +495,17 @@ impl Lowerer<'_> {
                 let mut e = e.clone();
                 self.hoist_all(&mut e, cur);
                 self.verbatim(Stmt::Expr(e, *semi), cur);
+            }
+            // `par!(..);` as a statement: the same pause point as an expression.
+            Stmt::Macro(m) if super::pause::is_par(&m.mac) => {
+                let e = Expr::Macro(syn::ExprMacro {
+                    attrs: m.attrs.clone(),
+                    mac: m.mac.clone(),
+                });
+                self.stmt(
+                    &Stmt::Expr(e, m.semi_token.or(Some(Default::default()))),
+                    cur,
+                );
             }
             Stmt::Item(_) | Stmt::Macro(_) => self.verbatim(s.clone(), cur),
         }

@@ -36,6 +36,51 @@ pub(crate) enum PauseKind {
         func: syn::ExprPath,
         args: Vec<Expr>,
     },
+    /// `par!(a, b, ..)`: each branch is one of the kinds above (written
+    /// without `.await`), all running at once.
+    Par { branches: Vec<PauseKind> },
+}
+
+/// Whether a macro call is `par!` (a pause point in a process).
+pub(crate) fn is_par(m: &syn::Macro) -> bool {
+    m.path.segments.last().is_some_and(|s| s.ident == "par")
+}
+
+/// The most branches a `par!` inside a process may have.
+pub(crate) const MAX_PAR: usize = 8;
+
+/// Classifies the branches of a `par!` in a process.
+pub(crate) fn classify_par(errs: &mut Errors, m: &syn::Macro) -> Option<PauseKind> {
+    use syn::parse::Parser;
+    let parser = syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated;
+    let branches = match parser.parse2(m.tokens.clone()) {
+        Ok(b) => b,
+        Err(e) => {
+            errs.push_err(e);
+            return None;
+        }
+    };
+    if branches.is_empty() || branches.len() > MAX_PAR {
+        errs.push_spanned(
+            m,
+            format!("`par!` in a process takes 1 to {MAX_PAR} branches"),
+        );
+        return None;
+    }
+    let mut kinds = Vec::new();
+    for b in &branches {
+        if has_pause_expr(b) {
+            errs.push_spanned(
+                b,
+                "a `par!` branch is one operation (`rx.recv()`, `tx.send(v)`, a process \
+                 call...) written without `.await`; it cannot contain a pause point itself",
+            );
+            return None;
+        }
+        let awaited: ExprAwait = syn::parse_quote!(#b.await);
+        kinds.push(classify(errs, &awaited)?);
+    }
+    Some(PauseKind::Par { branches: kinds })
 }
 
 /// Whether `e` is exactly the local `id`.
@@ -177,6 +222,11 @@ impl<'ast> Visit<'ast> for FindAwait {
     fn visit_expr_await(&mut self, _: &'ast ExprAwait) {
         self.0 = true;
     }
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        if is_par(m) {
+            self.0 = true;
+        }
+    }
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
     fn visit_item(&mut self, _: &'ast syn::Item) {}
@@ -213,11 +263,14 @@ pub(crate) fn check_nested(errs: &mut Errors, body: &syn::Block) {
         }
         fn visit_macro(&mut self, m: &'ast syn::Macro) {
             let name = m.path.segments.last().map(|s| s.ident.to_string());
-            if matches!(name.as_deref(), Some("alt" | "par")) {
+            if name.as_deref() == Some("alt") {
                 self.0.push(
                     m.path.span(),
-                    "`alt!` and `par!` inside #[process] are not implemented yet",
+                    "`alt!` inside #[process] is not implemented yet; use it in a plain async \
+                     fn, or in `effect(async { alt! {..} })` (not freezable while it waits)",
                 );
+            } else if name.as_deref() == Some("par") {
+                // A pause point: lowered, branches classified by the hoister.
             } else if tokens_mention_await(m.tokens.clone()) {
                 self.0.push(
                     m.path.span(),
@@ -367,6 +420,18 @@ impl Hoister<'_> {
                 r.start.iter_mut().chain(r.end.iter_mut()).map(|b| &mut **b),
                 found,
             ),
+            Expr::Macro(m) if is_par(&m.mac) => {
+                let span = m.mac.path.span();
+                if let Some(kind) = classify_par(self.errs, &m.mac) {
+                    let result = self.fresh(span);
+                    *e = syn::parse_quote!(#result);
+                    *found = Some(Pause {
+                        question: None,
+                        kind,
+                        result,
+                    });
+                }
+            }
             Expr::Unary(u) => self.first(&mut u.expr, found),
             Expr::Paren(p) => self.first(&mut p.expr, found),
             Expr::Group(g) => self.first(&mut g.expr, found),

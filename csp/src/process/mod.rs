@@ -107,11 +107,13 @@
 //! });
 //! ```
 
+mod par;
 pub mod pause;
 mod question;
 
 use std::task::{Context, Poll};
 
+pub use par::{Branch, Par1, Par2, Par3, Par4, Par5, Par6, Par7, Par8};
 pub use question::{FromResidualOf, QuestionMark};
 
 /// A resumable process: the frame type `#[process]` generates.
