@@ -25,9 +25,12 @@
 //! | `sleep(d).await`, `yield_now().await` | time, or the scheduler |
 //! | `child(args).await` | another process: its frame nests in this one's |
 //! | `effect(fut).await` | any other future (I/O...); not freezable while it runs |
+//! | `par!(op, op, ..)` | up to 8 of the above at once (written without `.await`); the tuple of results |
 //!
-//! Any other `.await` is a compile error that lists these. `alt!` and `par!`
-//! inside a process are not implemented yet (a compile error says so).
+//! Any other `.await` is a compile error that lists these. A process frozen
+//! inside `par!` keeps the results of finished branches and resumes the
+//! others. `alt!` inside a process is not implemented yet (a compile error
+//! says so); use it in a plain `async fn`.
 //!
 //! # What you write differently
 //!
