@@ -3,11 +3,17 @@
 
 mod expand;
 mod model;
-mod parse;
+pub(crate) mod parse;
 
 use proc_macro2::TokenStream;
 
 pub(crate) use model::{Alt, Arm, GuardKind};
+
+/// Parses and checks an `alt!` body (for `#[process]`, which lowers it
+/// itself).
+pub(crate) fn model(tokens: TokenStream) -> syn::Result<Alt> {
+    Alt::from_input(syn::parse2::<parse::AltInput>(tokens)?)
+}
 
 /// The whole pipeline; errors become `compile_error!`s on their spans.
 pub(crate) fn alt(input: TokenStream) -> TokenStream {

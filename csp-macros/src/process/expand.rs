@@ -35,7 +35,7 @@ use syn::{Expr, Ident, ItemFn};
 
 use super::liveness::Frame;
 use super::lower::{Code, Cont, Lowered};
-use super::pause::PauseKind;
+use super::pause::{AltGuardKind, PauseKind};
 use super::rewrite::{FINISH, JUMP};
 use super::signature::Signature;
 
@@ -351,6 +351,12 @@ impl Ctx<'_> {
         let v = format_ident!("P{}", p);
         let result = &self.l.pauses[p].result;
         let o = Ident::new("__csp_pending", Span::mixed_site());
+        // An alt keeps its operation until the arm's body takes the output
+        // (a pattern mismatch waits on the same operation again).
+        let clear = match self.l.pauses[p].kind {
+            PauseKind::Alt { .. } => quote!(),
+            _ => quote!(#fr.#op = #op_enum::None;),
+        };
         let r = Ident::new("__csp_ready", Span::mixed_site());
         quote! {
             let #result = match &mut #fr.#op {
@@ -360,7 +366,7 @@ impl Ctx<'_> {
                 },
                 _ => ::core::unreachable!("csp: frame resumed at the wrong pause point"),
             };
-            #fr.#op = #op_enum::None;
+            #clear
         }
     }
 
@@ -501,6 +507,28 @@ impl Ctx<'_> {
                 quote!(::csp::__private::EffectPause::<#result>::new(#fut))
             }
             PauseKind::Call { func, args } => quote!(#func(#(#args),*)),
+            PauseKind::Alt {
+                guards,
+                biased,
+                has_default,
+            } => {
+                let gs = guards.iter().map(|g| {
+                    let make = match &g.kind {
+                        AltGuardKind::Recv { chan } => quote!(::csp::__private::RecvGuard::new(&#chan)),
+                        AltGuardKind::Send { chan, value } => {
+                            quote!(::csp::__private::SendGuard::new(&#chan, #value))
+                        }
+                        AltGuardKind::After { dur } => quote!(::csp::__private::AfterGuard::new(#dur)),
+                    };
+                    match &g.cond {
+                        None => quote!(::core::option::Option::Some(#make)),
+                        Some(c) => quote! {
+                            if #c { ::core::option::Option::Some(#make) } else { ::core::option::Option::None }
+                        },
+                    }
+                });
+                quote!(::csp::__private::AltPause::new(( #(#gs,)* ), #biased, #has_default))
+            }
             PauseKind::Par { branches } => {
                 let par = format_ident!("Par{}", branches.len());
                 let elems: Vec<syn::Type> = match result {
@@ -540,6 +568,37 @@ impl VisitMut for Placeholders<'_, '_> {
                 self.visit_expr_mut(v);
             }
             *e = Expr::Verbatim(self.0.cont(jump.target, value.as_ref()));
+        } else if name == super::lower::ALT_TAKE || name == super::lower::ALT_DISABLE {
+            let args = syn::parse::Parser::parse2(
+                syn::punctuated::Punctuated::<syn::LitInt, syn::Token![,]>::parse_terminated,
+                m.mac.tokens.clone(),
+            )
+            .expect("alt placeholder holds two indices");
+            let ix: Vec<usize> = args
+                .iter()
+                .map(|l| l.base10_parse().expect("index"))
+                .collect();
+            let (fr, op, op_enum) = (&self.0.frame, &self.0.op, &self.0.op_enum);
+            let v = format_ident!("P{}", ix[0]);
+            let arm = syn::Index::from(ix[1]);
+            let arm_no = ix[1];
+            let o = Ident::new("__csp_alt", Span::mixed_site());
+            *e = Expr::Verbatim(if name == super::lower::ALT_TAKE {
+                quote! {
+                    match &mut #fr.#op {
+                        #op_enum::#v(#o) => ::core::option::Option::as_mut(&mut #o.guards.#arm)
+                            .expect("csp: alt arm fired without its guard")
+                            .take_output(),
+                        _ => ::core::unreachable!("csp: alt output taken at the wrong pause point"),
+                    }
+                }
+            } else {
+                quote! {
+                    if let #op_enum::#v(#o) = &mut #fr.#op {
+                        #o.disable(#arm_no);
+                    }
+                }
+            });
         } else if name == FINISH {
             let mut inner: Expr =
                 syn::parse2(m.mac.tokens.clone()).expect("finish placeholder holds an expression");

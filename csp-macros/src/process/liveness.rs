@@ -14,7 +14,7 @@ use syn::visit::Visit;
 
 use super::lower::{is_binding, Code, Cont, DeclId, Lowered};
 use super::names::{expr_uses, key, pat_binds, stmt_kills, stmt_uses, Names};
-use super::pause::PauseKind;
+use super::pause::{AltGuardKind, PauseKind};
 use super::signature::Signature;
 use crate::errors::Errors;
 
@@ -135,6 +135,13 @@ fn waited_channels(k: &PauseKind) -> Names {
     match k {
         PauseKind::Recv { chan } | PauseKind::Send { chan, .. } => [key(chan)].into(),
         PauseKind::Par { branches } => branches.iter().flat_map(waited_channels).collect(),
+        PauseKind::Alt { guards, .. } => guards
+            .iter()
+            .filter_map(|g| match &g.kind {
+                AltGuardKind::Recv { chan } | AltGuardKind::Send { chan, .. } => Some(key(chan)),
+                AltGuardKind::After { .. } => None,
+            })
+            .collect(),
         _ => Names::new(),
     }
 }
@@ -160,6 +167,23 @@ fn pause_uses(k: &PauseKind) -> Names {
         PauseKind::Par { branches } => {
             for b in branches {
                 n.extend(pause_uses(b));
+            }
+        }
+        PauseKind::Alt { guards, .. } => {
+            for g in guards {
+                match &g.kind {
+                    AltGuardKind::Recv { chan } => {
+                        n.insert(key(chan));
+                    }
+                    AltGuardKind::Send { chan, value } => {
+                        n.insert(key(chan));
+                        n.extend(expr_uses(value));
+                    }
+                    AltGuardKind::After { dur } => n.extend(expr_uses(dur)),
+                }
+                if let Some(c) = &g.cond {
+                    n.extend(expr_uses(c));
+                }
             }
         }
     }

@@ -29,7 +29,8 @@ use syn::{Block, Expr, Ident, Lifetime, Pat, Stmt, Type};
 
 use super::names::key;
 use super::pause::{
-    check_nested, has_pause_block, has_pause_expr, has_pause_stmt, Hoister, Pause, PauseKind,
+    check_nested, has_pause_block, has_pause_expr, has_pause_stmt, AltGuard, AltGuardKind, Hoister,
+    Pause, PauseKind,
 };
 use super::rewrite::{rewrite_expr, rewrite_stmt, JumpReq, Jumps};
 use super::signature::Signature;
@@ -306,6 +307,17 @@ impl Lowerer<'_> {
                     self.tail(e.clone(), cont, &mut cur);
                     return cur.finish(&mut self.out);
                 }
+                // `alt! { .. }` ending a block is its value.
+                if let Stmt::Macro(m) = s {
+                    if m.semi_token.is_none() && super::pause::is_alt(&m.mac) {
+                        let e = Expr::Macro(syn::ExprMacro {
+                            attrs: m.attrs.clone(),
+                            mac: m.mac.clone(),
+                        });
+                        self.tail(e, cont, &mut cur);
+                        return cur.finish(&mut self.out);
+                    }
+                }
             }
             self.stmt(s, &mut cur);
         }
@@ -459,6 +471,37 @@ impl Lowerer<'_> {
                     result: syn::parse_quote!(<#frame as ::csp::__private::Process>::Output),
                 }
             }
+            PauseKind::Alt { guards, .. } => {
+                let mut gs = Vec::new();
+                for g in guards {
+                    gs.push(match &g.kind {
+                        AltGuardKind::Recv { chan } => {
+                            let it = item(&self.chan_type(chan)?);
+                            quote!(::csp::__private::RecvGuard<#it>)
+                        }
+                        AltGuardKind::Send { chan, .. } => {
+                            let it = item(&self.chan_type(chan)?);
+                            quote!(::csp::__private::SendGuard<#it>)
+                        }
+                        AltGuardKind::After { .. } => quote!(::csp::__private::AfterGuard),
+                    });
+                }
+                if gs.len() > MAX_PROCESS_ALT {
+                    self.errs.push(
+                        Span::call_site(),
+                        format!(
+                            "an alt! in a process supports at most {MAX_PROCESS_ALT} guarded arms"
+                        ),
+                    );
+                    return None;
+                }
+                PauseTypes {
+                    op: syn::parse_quote!(
+                        ::csp::__private::AltPause<( #(::core::option::Option<#gs>,)* )>
+                    ),
+                    result: syn::parse_quote!(usize),
+                }
+            }
             PauseKind::Par { branches } => {
                 let mut ops = Vec::new();
                 let mut results = Vec::new();
@@ -497,7 +540,7 @@ impl Lowerer<'_> {
                 self.verbatim(Stmt::Expr(e, *semi), cur);
             }
             // `par!(..);` as a statement: the same pause point as an expression.
-            Stmt::Macro(m) if super::pause::is_par(&m.mac) => {
+            Stmt::Macro(m) if super::pause::is_par(&m.mac) || super::pause::is_alt(&m.mac) => {
                 let e = Expr::Macro(syn::ExprMacro {
                     attrs: m.attrs.clone(),
                     mac: m.mac.clone(),
@@ -594,12 +637,162 @@ impl Lowerer<'_> {
                 self.loops.pop();
                 cur.cur.extend(code);
             }
+            Expr::Macro(m) if super::pause::is_alt(&m.mac) => self.alt_expr(&m.mac, cont, cur),
             Expr::Unsafe(u) => self.errs.push(
                 u.unsafe_token.span(),
                 "a pause point inside an `unsafe` block is not supported; keep `unsafe` blocks between pauses",
             ),
             other => self.errs.push(other.span(), "unsupported construct around a pause point"),
         }
+    }
+
+    /// `alt! { .. }` in a process: the wait is a pause point (`AltPause`);
+    /// the resumed state matches on the arm that fired, takes its output
+    /// and runs its body, or, if the output does not match the arm's
+    /// pattern, disables the arm and waits again.
+    ///
+    /// ```text
+    /// alt! { Ok(v) = rx.recv() => A, tx.send(x) => B, default => D }
+    /// ```
+    /// lowers to
+    /// ```text
+    /// pause P = AltPause::new((Some(RecvGuard(rx)), Some(SendGuard(tx, x))), ..); resume R
+    /// R: match r {
+    ///        0 => match take(P, 0) { Ok(v) => A, _ => { disable(P, 0); goto R } },
+    ///        1 => match take(P, 1) { Ok(()) => B, _ => { disable(P, 1); goto R } },
+    ///        _ => D,
+    ///    }
+    /// ```
+    fn alt_expr(&mut self, mac: &syn::Macro, cont: Cont, cur: &mut Cursor) {
+        let alt = match crate::alt::model(mac.tokens.clone()) {
+            Ok(a) => a,
+            Err(e) => return self.errs.push_err(e),
+        };
+        let mut guards = Vec::new();
+        for arm in &alt.arms {
+            let Some(kind) = self.alt_guard(&arm.kind) else {
+                return;
+            };
+            let pauses_inside = match &kind {
+                AltGuardKind::Send { value, .. } => has_pause_expr(value),
+                AltGuardKind::After { dur } => has_pause_expr(dur),
+                AltGuardKind::Recv { .. } => false,
+            };
+            if arm.cond.as_ref().is_some_and(has_pause_expr) || pauses_inside {
+                self.errs.push_spanned(
+                    &arm.body,
+                    "a pause point in an alt! guard or precondition is not supported; bind it first",
+                );
+                return;
+            }
+            guards.push(AltGuard {
+                kind,
+                cond: arm.cond.clone(),
+            });
+        }
+        let at = Span::mixed_site().located_at(mac.path.span());
+        let pause = Pause {
+            question: None,
+            kind: PauseKind::Alt {
+                guards: guards.clone(),
+                biased: alt.biased,
+                has_default: alt.default.is_some(),
+            },
+            result: format_ident!("__csp_r{}", self.next_pause, span = at),
+        };
+        self.next_pause += 1;
+        let arm_ix = pause.result.clone();
+        let p = self.out.pauses.len();
+        self.pause(pause, cur);
+        let Some(resume) = cur.state else { return };
+        let mut arms = Vec::new();
+        for (i, arm) in alt.arms.iter().enumerate() {
+            let item = match &guards[i].kind {
+                AltGuardKind::Recv { chan } => {
+                    self.lookup(chan)
+                        .and_then(|d| d.ty.clone())
+                        .map(|t| -> Type {
+                            syn::parse_quote!(<#t as ::csp::__private::ChanEnd>::Item)
+                        })
+                }
+                _ => None,
+            };
+            let body = self.with_scope(|l| {
+                l.declare_arm_pattern(&arm.pat, item.as_ref());
+                let mut c = Cursor::new();
+                l.tail(arm.body.clone(), cont, &mut c);
+                c.finish(&mut l.out)
+            });
+            let retry = vec![
+                Code::Stmt {
+                    stmt: Stmt::Expr(placeholder(ALT_DISABLE, p, i), Some(Default::default())),
+                    jumps: Vec::new(),
+                },
+                Code::Goto(resume),
+            ];
+            arms.push(Arm {
+                pat: syn::parse_quote!(#i),
+                guard: None,
+                body: vec![Code::Match {
+                    scrut: placeholder(ALT_TAKE, p, i),
+                    arms: vec![
+                        Arm {
+                            pat: arm.pat.clone(),
+                            guard: None,
+                            body,
+                        },
+                        Arm {
+                            pat: syn::parse_quote!(_),
+                            guard: None,
+                            body: retry,
+                        },
+                    ],
+                }],
+            });
+        }
+        let default = match &alt.default {
+            Some(d) => {
+                let mut c = Cursor::new();
+                self.tail(d.clone(), cont, &mut c);
+                c.finish(&mut self.out)
+            }
+            None => vec![Code::Stmt {
+                stmt: syn::parse_quote!(::core::unreachable!("alt!: no default arm");),
+                jumps: Vec::new(),
+            }],
+        };
+        arms.push(Arm {
+            pat: syn::parse_quote!(_),
+            guard: None,
+            body: default,
+        });
+        cur.push(Code::Match {
+            scrut: syn::parse_quote!(#arm_ix),
+            arms,
+        });
+    }
+
+    /// One alt guard; its channel must be a plain name (reported if not).
+    fn alt_guard(&mut self, g: &crate::alt::GuardKind) -> Option<AltGuardKind> {
+        let mut chan_of = |e: &Expr| match e {
+            Expr::Path(p) if p.path.get_ident().is_some() => p.path.get_ident().cloned(),
+            other => {
+                self.errs.push_spanned(
+                    other,
+                    "the channel of an alt! guard in a process must be a parameter or a typed \
+                     local, named directly",
+                );
+                None
+            }
+        };
+        Some(match g {
+            crate::alt::GuardKind::Recv { rx } => AltGuardKind::Recv { chan: chan_of(rx)? },
+            crate::alt::GuardKind::Send { tx, value } => AltGuardKind::Send {
+                chan: chan_of(tx)?,
+                value: value.clone(),
+            },
+            crate::alt::GuardKind::After { dur } => AltGuardKind::After { dur: dur.clone() },
+        })
     }
 
     fn loop_body(
@@ -944,6 +1137,20 @@ impl Jumps for Lowerer<'_> {
     }
 }
 
+/// Most guarded arms of an `alt!` inside a process (`AltGuards` is
+/// implemented for tuples up to this size).
+const MAX_PROCESS_ALT: usize = 12;
+
+/// Placeholder for "the output of arm `arm` of the alt at pause `pause`".
+pub(crate) const ALT_TAKE: &str = "__csp_internal_alt_take";
+/// Placeholder for "disable arm `arm` of the alt at pause `pause`".
+pub(crate) const ALT_DISABLE: &str = "__csp_internal_alt_disable";
+
+fn placeholder(name: &str, pause: usize, arm: usize) -> Expr {
+    let name = Ident::new(name, Span::mixed_site());
+    syn::parse_quote!(#name!(#pause, #arm))
+}
+
 /// The frame type of a called process: the function's path with its last
 /// segment in UpperCamelCase (`pipes::filter` → `pipes::Filter`), spanned
 /// at the call so a missing import is reported there.
@@ -985,6 +1192,7 @@ fn is_structured(e: &Expr) -> bool {
                     .is_some_and(|(_, e)| has_pause_expr(e))
         }
         Expr::Match(m) => m.arms.iter().any(|a| has_pause_expr(&a.body)),
+        Expr::Macro(m) => super::pause::is_alt(&m.mac),
         Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) | Expr::Block(_) | Expr::Unsafe(_) => {
             has_pause_expr(e)
         }

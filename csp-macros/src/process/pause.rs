@@ -39,6 +39,32 @@ pub(crate) enum PauseKind {
     /// `par!(a, b, ..)`: each branch is one of the kinds above (written
     /// without `.await`), all running at once.
     Par { branches: Vec<PauseKind> },
+    /// The wait of an `alt!`: its guards (arm bodies are lowered apart).
+    Alt {
+        guards: Vec<AltGuard>,
+        biased: bool,
+        has_default: bool,
+    },
+}
+
+/// One guard of an `alt!` in a process, with its precondition.
+#[derive(Clone)]
+pub(crate) struct AltGuard {
+    pub(crate) kind: AltGuardKind,
+    pub(crate) cond: Option<Expr>,
+}
+
+/// What an `alt!` guard in a process waits for.
+#[derive(Clone)]
+pub(crate) enum AltGuardKind {
+    Recv { chan: Ident },
+    Send { chan: Ident, value: Expr },
+    After { dur: Expr },
+}
+
+/// Whether a macro call is `alt!`.
+pub(crate) fn is_alt(m: &syn::Macro) -> bool {
+    m.path.segments.last().is_some_and(|s| s.ident == "alt")
 }
 
 /// Whether a macro call is `par!` (a pause point in a process).
@@ -223,7 +249,7 @@ impl<'ast> Visit<'ast> for FindAwait {
         self.0 = true;
     }
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
-        if is_par(m) {
+        if is_par(m) || is_alt(m) {
             self.0 = true;
         }
     }
@@ -263,14 +289,8 @@ pub(crate) fn check_nested(errs: &mut Errors, body: &syn::Block) {
         }
         fn visit_macro(&mut self, m: &'ast syn::Macro) {
             let name = m.path.segments.last().map(|s| s.ident.to_string());
-            if name.as_deref() == Some("alt") {
-                self.0.push(
-                    m.path.span(),
-                    "`alt!` inside #[process] is not implemented yet; use it in a plain async \
-                     fn, or in `effect(async { alt! {..} })` (not freezable while it waits)",
-                );
-            } else if name.as_deref() == Some("par") {
-                // A pause point: lowered, branches classified by the hoister.
+            if matches!(name.as_deref(), Some("alt" | "par")) {
+                // Pause points: lowered by `lower.rs`, checked there.
             } else if tokens_mention_await(m.tokens.clone()) {
                 self.0.push(
                     m.path.span(),
@@ -432,6 +452,11 @@ impl Hoister<'_> {
                     });
                 }
             }
+            Expr::Macro(m) if is_alt(&m.mac) => self.errs.push_spanned(
+                &m.mac.path,
+                "an `alt!` in a process must be a statement of its own, or the value of a \
+                 `let` with a written type (`let x: T = alt! {..};`)",
+            ),
             Expr::Unary(u) => self.first(&mut u.expr, found),
             Expr::Paren(p) => self.first(&mut p.expr, found),
             Expr::Group(g) => self.first(&mut g.expr, found),

@@ -36,17 +36,17 @@ pub trait Guard {
 }
 
 /// An input guard: `pat = rx.recv()`.
-pub struct RecvGuard<'a, T> {
-    chan: &'a Chan<T>,
+pub struct RecvGuard<T> {
+    chan: Arc<Chan<T>>,
     parked: Option<u64>,
     out: Option<Result<T, RecvError>>,
 }
 
-impl<'a, T> RecvGuard<'a, T> {
+impl<T> RecvGuard<T> {
     /// Watches `rx` for a value (or its close).
-    pub fn new(rx: &'a Receiver<T>) -> Self {
+    pub fn new(rx: &Receiver<T>) -> Self {
         RecvGuard {
-            chan: &rx.chan,
+            chan: rx.chan.clone(),
             parked: None,
             out: None,
         }
@@ -60,7 +60,7 @@ impl<'a, T> RecvGuard<'a, T> {
     }
 }
 
-impl<T> Guard for RecvGuard<'_, T> {
+impl<T> Guard for RecvGuard<T> {
     fn try_fire(&mut self, _cx: &mut Context<'_>) -> bool {
         let out = self.chan.with(|st, wake| match st.take(wake) {
             Take::Value(v) => Some(Ok(v)),
@@ -96,7 +96,7 @@ impl<T> Guard for RecvGuard<'_, T> {
     }
 }
 
-impl<T> Drop for RecvGuard<'_, T> {
+impl<T> Drop for RecvGuard<T> {
     fn drop(&mut self) {
         if let Some(id) = self.parked.take() {
             self.chan.abandon_recv(id);
@@ -106,18 +106,18 @@ impl<T> Drop for RecvGuard<'_, T> {
 
 /// An output guard: `tx.send(v)`. If the arm is not chosen the value stays
 /// in the guard, untouched ([`SendGuard::into_value`]).
-pub struct SendGuard<'a, T> {
-    chan: &'a Chan<T>,
+pub struct SendGuard<T> {
+    chan: Arc<Chan<T>>,
     value: Option<T>,
     parked: Option<u64>,
     out: Option<Result<(), SendError<T>>>,
 }
 
-impl<'a, T> SendGuard<'a, T> {
+impl<T> SendGuard<T> {
     /// Offers `value` on `tx`.
-    pub fn new(tx: &'a Sender<T>, value: T) -> Self {
+    pub fn new(tx: &Sender<T>, value: T) -> Self {
         SendGuard {
-            chan: &tx.chan,
+            chan: tx.chan.clone(),
             value: Some(value),
             parked: None,
             out: None,
@@ -137,7 +137,7 @@ impl<'a, T> SendGuard<'a, T> {
     }
 }
 
-impl<T> Guard for SendGuard<'_, T> {
+impl<T> Guard for SendGuard<T> {
     fn try_fire(&mut self, _cx: &mut Context<'_>) -> bool {
         let Some(v) = self.value.take() else {
             return false;
@@ -187,7 +187,7 @@ impl<T> Guard for SendGuard<'_, T> {
     }
 }
 
-impl<T> Drop for SendGuard<'_, T> {
+impl<T> Drop for SendGuard<T> {
     fn drop(&mut self) {
         if let Some(id) = self.parked.take() {
             let withdrawn = self.chan.with(|st, _| st.withdraw_send(id));
@@ -225,6 +225,87 @@ impl Guard for AfterGuard {
 
     fn unpark(&mut self) -> bool {
         false
+    }
+}
+
+impl AfterGuard {
+    /// Time left before it fires.
+    pub fn remaining(&self) -> Duration {
+        self.sleep
+            .deadline()
+            .saturating_duration_since(tokio::time::Instant::now())
+    }
+}
+
+#[cfg(feature = "migration")]
+mod serial {
+    //! Settled guards as data (a guard still parked refuses to serialize).
+
+    use serde::de::DeserializeOwned;
+    use serde::ser::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::*;
+    use crate::migrate::chanref::RawChan;
+
+    impl<T: Serialize + Send + 'static> Serialize for RecvGuard<T> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            if self.parked.is_some() {
+                return Err(S::Error::custom(
+                    "a parked alt guard must be settled before freezing",
+                ));
+            }
+            (RawChan(self.chan.clone()), &self.out).serialize(s)
+        }
+    }
+
+    impl<'de, T: DeserializeOwned + Send + 'static> Deserialize<'de> for RecvGuard<T> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let (chan, out): (RawChan<T>, Option<Result<T, RecvError>>) =
+                Deserialize::deserialize(d)?;
+            Ok(RecvGuard {
+                chan: chan.0,
+                parked: None,
+                out,
+            })
+        }
+    }
+
+    impl<T: Serialize + Send + 'static> Serialize for SendGuard<T> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            if self.parked.is_some() {
+                return Err(S::Error::custom(
+                    "a parked alt guard must be settled before freezing",
+                ));
+            }
+            (RawChan(self.chan.clone()), &self.value, &self.out).serialize(s)
+        }
+    }
+
+    impl<'de, T: DeserializeOwned + Send + 'static> Deserialize<'de> for SendGuard<T> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            type Form<T> = (RawChan<T>, Option<T>, Option<Result<(), SendError<T>>>);
+            let (chan, value, out): Form<T> = Deserialize::deserialize(d)?;
+            Ok(SendGuard {
+                chan: chan.0,
+                value,
+                parked: None,
+                out,
+            })
+        }
+    }
+
+    /// A timeout travels as the time it has left.
+    impl Serialize for AfterGuard {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            self.remaining().serialize(s)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for AfterGuard {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            Ok(AfterGuard::new(Duration::deserialize(d)?))
+        }
     }
 }
 

@@ -143,6 +143,67 @@ impl AltCore {
     }
 }
 
+impl AltCore {
+    /// Between polls, takes every parking back (a process being frozen):
+    /// the arm a peer completed meanwhile, if any. The next poll then
+    /// starts afresh.
+    pub fn settle(&mut self, guards: &mut [&mut dyn Guard]) -> Option<usize> {
+        if !self.parked {
+            return None;
+        }
+        self.parked = false;
+        unpark_all(guards)
+    }
+}
+
+/// A settled alt travels as its configuration: which arms are enabled, and
+/// how it chooses. The selector is rebuilt when it next parks.
+#[cfg(feature = "migration")]
+mod serial {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::AltCore;
+
+    #[derive(Serialize, Deserialize)]
+    struct Form {
+        biased: bool,
+        has_default: bool,
+        enabled: u64,
+        arms: usize,
+    }
+
+    impl Serialize for AltCore {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            if self.parked {
+                return Err(serde::ser::Error::custom(
+                    "a parked alt must be settled before freezing",
+                ));
+            }
+            Form {
+                biased: self.biased,
+                has_default: self.has_default,
+                enabled: self.enabled,
+                arms: self.arms,
+            }
+            .serialize(s)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for AltCore {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let f = Form::deserialize(d)?;
+            if f.arms > super::MAX_ARMS {
+                return Err(serde::de::Error::custom(
+                    "alt with more arms than csp supports",
+                ));
+            }
+            let mut core = AltCore::new(f.arms, f.biased, f.has_default);
+            core.enabled = f.enabled;
+            Ok(core)
+        }
+    }
+}
+
 /// Phase 0: takes every parking back; the arm a peer completed, if any.
 fn unpark_all(guards: &mut [&mut dyn Guard]) -> Option<usize> {
     let mut fired = None;

@@ -26,11 +26,14 @@
 //! | `child(args).await` | another process: its frame nests in this one's |
 //! | `effect(fut).await` | any other future (I/O...); not freezable while it runs |
 //! | `par!(op, op, ..)` | up to 8 of the above at once (written without `.await`); the tuple of results |
+//! | `alt! { .. }` | the first ready of its guards (up to 12); its arm's body may pause again |
 //!
 //! Any other `.await` is a compile error that lists these. A process frozen
 //! inside `par!` keeps the results of finished branches and resumes the
-//! others. `alt!` inside a process is not implemented yet (a compile error
-//! says so); use it in a plain `async fn`.
+//! others; frozen while waiting in `alt!`, it has chosen no arm (or the one
+//! a peer completed meanwhile, which it then runs). In a process, `alt!` is
+//! a statement or the value of a typed `let`/block, and the channels of its
+//! guards follow the same rule as other pause points.
 //!
 //! # What you write differently
 //!
@@ -110,12 +113,14 @@
 //! });
 //! ```
 
+mod alt;
 mod par;
 pub mod pause;
 mod question;
 
 use std::task::{Context, Poll};
 
+pub use alt::{AltGuards, AltPause};
 pub use par::{Branch, Par1, Par2, Par3, Par4, Par5, Par6, Par7, Par8};
 pub use question::{FromResidualOf, QuestionMark};
 
