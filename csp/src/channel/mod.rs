@@ -99,10 +99,10 @@ impl<T> Sender<T> {
         self.chan.close()
     }
 
-    /// Whether the channel is closed (explicitly or because no sender is
-    /// left).
+    /// Whether a send would fail: the channel is closed, or no receiver
+    /// is left.
     pub fn is_closed(&self) -> bool {
-        self.chan.is_closed()
+        self.chan.lock().closed_for_send()
     }
 
     /// The buffer size this channel was made with (0 for rendezvous).
@@ -151,7 +151,8 @@ impl<T> Receiver<T> {
         self.chan.close()
     }
 
-    /// Whether the channel is closed.
+    /// Whether the channel is closed (explicitly, or because no sender is
+    /// left); buffered values may still be waiting to be received.
     pub fn is_closed(&self) -> bool {
         self.chan.is_closed()
     }

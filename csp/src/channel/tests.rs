@@ -156,6 +156,15 @@ fn mobile_channel_end_travels_over_a_channel() {
 }
 
 #[test]
+fn sender_sees_a_channel_without_receivers_as_closed() {
+    let (tx, rx) = channel::<u8>();
+    assert!(!tx.is_closed());
+    drop(rx);
+    assert!(tx.is_closed(), "no send can succeed any more");
+    assert_eq!(tx.try_send(1), Err(TrySendError::Closed(1)));
+}
+
+#[test]
 fn same_channel_compares_identity() {
     let (a, _ra) = channel::<u8>();
     let (b, _rb) = channel::<u8>();
