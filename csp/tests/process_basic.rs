@@ -31,3 +31,19 @@ fn running_total_runs() {
         assert_eq!(h.join().await.unwrap(), 10);
     });
 }
+
+#[process]
+async fn ends_in_return(input: Receiver<u32>) -> u32 {
+    let x: u32 = input.recv().await.unwrap_or(0);
+    return x + 1;
+}
+
+#[test]
+fn a_body_ending_in_return_compiles_and_returns() {
+    csp::run(async {
+        let (tx, rx) = channel();
+        let h = spawn(ends_in_return(rx));
+        tx.send(41).await.unwrap();
+        assert_eq!(h.join().await.unwrap(), 42);
+    });
+}

@@ -361,7 +361,10 @@ fn check_carried(
     let name = &decl.name;
     if decl.ty.is_none() {
         let fix = if decl.by_pattern {
-            format!("rebind it with a type where it is bound: `let {name}: T = {name};`")
+            format!(
+                "rebind it under a name of its own, with a type, where it is bound: \
+                 `let {name}_: T = {name};` (a name that lives across a pause is bound only once)"
+            )
         } else {
             format!("write its type: `let {name}: T = ...`")
         };

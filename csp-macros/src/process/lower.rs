@@ -321,7 +321,12 @@ impl Lowerer<'_> {
             }
             self.stmt(s, &mut cur);
         }
-        self.deliver(syn::parse_quote!(()), cont, &mut cur);
+        // A block ending in `return ..;`, `break;` or `continue;` never
+        // falls off its end: delivering `()` there would only produce a
+        // type error (`let out: u32 = ();`) in code that cannot run.
+        if !stmts.last().is_some_and(diverges) {
+            self.deliver(syn::parse_quote!(()), cont, &mut cur);
+        }
         cur.finish(&mut self.out)
     }
 
@@ -1180,6 +1185,21 @@ fn annotate_effect(local: &mut syn::Local) {
         let mut args: syn::AngleBracketedGenericArguments = syn::parse_quote!(<#ty>);
         args.colon2_token = Some(Default::default());
         last.arguments = syn::PathArguments::AngleBracketed(args);
+    }
+}
+
+/// Whether a statement always leaves its block (`return`, `break`,
+/// `continue`, a `panic!`-like macro call).
+fn diverges(s: &Stmt) -> bool {
+    match s {
+        Stmt::Expr(Expr::Return(_) | Expr::Break(_) | Expr::Continue(_), _) => true,
+        Stmt::Macro(m) => m.mac.path.segments.last().is_some_and(|seg| {
+            matches!(
+                seg.ident.to_string().as_str(),
+                "panic" | "unreachable" | "todo" | "unimplemented"
+            )
+        }),
+        _ => false,
     }
 }
 

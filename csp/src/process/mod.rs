@@ -42,8 +42,8 @@
 //!   declare a field for it. Locals used only between two pause points need
 //!   nothing. `Ok(x)` matched directly on a receive (`while let Ok(x) =
 //!   rx.recv().await`) gets the message type for free; other pattern
-//!   bindings that live across a pause are re-bound with a type
-//!   (`let x: T = x;`).
+//!   bindings that live across a pause are re-bound with a type under a
+//!   name of their own (`let x2: T = x;`).
 //! * **The channel of a pause point is a parameter or typed local, named
 //!   directly** (`rx.recv()`, not `chans[i].recv()`): the frame names the
 //!   message type from the channel's type. `let (tx, rx): (Sender<u32>,
