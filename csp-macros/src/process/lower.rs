@@ -418,7 +418,9 @@ impl Lowerer<'_> {
                     chan.span(),
                     format!(
                         "the frame names the message type from this channel's type, so `{chan}` \
-                         needs a written type: `let {chan}: Receiver<T> = ...` (or `Sender<T>`)"
+                         needs a written type where it is bound: `let {chan}: Receiver<T> = ...` \
+                         (or `Sender<T>`; for both ends at once: \
+                         `let (tx, rx): (Sender<T>, Receiver<T>) = channel();`)"
                     ),
                 );
                 None
@@ -671,8 +673,15 @@ impl Lowerer<'_> {
     fn alt_expr(&mut self, mac: &syn::Macro, cont: Cont, cur: &mut Cursor) {
         let alt = match crate::alt::model(mac.tokens.clone()) {
             Ok(a) => a,
-            Err(e) => return self.errs.push_err(e),
+            Err(e) => return self.errs.push_err(relocate(e, mac)),
         };
+        if alt.arms.len() > MAX_PROCESS_ALT {
+            self.errs.push_spanned(
+                mac,
+                format!("an alt! in a process supports at most {MAX_PROCESS_ALT} guarded arms"),
+            );
+            return;
+        }
         let mut guards = Vec::new();
         for arm in &alt.arms {
             let Some(kind) = self.alt_guard(&arm.kind) else {
@@ -1140,6 +1149,26 @@ impl Jumps for Lowerer<'_> {
         });
         Some(self.out.jumps.len() - 1)
     }
+}
+
+/// Errors that `alt!`'s own checks place at the call site (an empty
+/// `alt! {}`) belong on the `alt!` inside the process, not on the
+/// `#[process]` attribute.
+fn relocate(e: syn::Error, mac: &syn::Macro) -> syn::Error {
+    let call_site = format!("{:?}", Span::call_site());
+    let mut out: Option<syn::Error> = None;
+    for one in e {
+        let moved = if format!("{:?}", one.span()) == call_site {
+            syn::Error::new_spanned(mac, one.to_string())
+        } else {
+            one
+        };
+        match &mut out {
+            Some(all) => all.combine(moved),
+            None => out = Some(moved),
+        }
+    }
+    out.unwrap_or_else(|| syn::Error::new_spanned(mac, "invalid alt!"))
 }
 
 /// Most guarded arms of an `alt!` inside a process (`AltGuards` is
