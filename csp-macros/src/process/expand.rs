@@ -218,6 +218,8 @@ impl Ctx<'_> {
         let version = self.sig.version;
         let items = &self.l.items;
         let (op_enum, opf) = (&self.op_enum, &self.op);
+        let opf_state = &self.state;
+        let valid_states = self.valid_states();
         let variants: Vec<_> = (0..self.l.pauses.len())
             .map(|i| format_ident!("P{}", i))
             .collect();
@@ -231,6 +233,13 @@ impl Ctx<'_> {
                     match &mut self.#opf {
                         #op_enum::None => {}
                         #( #op_enum::#variants(o) => ::csp::__private::PauseOp::settle_op(o), )*
+                    }
+                }
+
+                fn validate(&self) -> ::core::result::Result<(), &'static str> {
+                    match self.#opf_state {
+                        #(#valid_states)*
+                        _ => ::core::result::Result::Err("frame is at a state where no frame can rest"),
                     }
                 }
 
@@ -265,6 +274,51 @@ impl Ctx<'_> {
             // The frame is never structurally pinned: `step` takes `&mut self`.
             impl ::core::marker::Unpin for #frame {}
         }
+    }
+
+    /// `validate`'s arms: the states a frame can rest in (the start, and
+    /// every pause point's resume state), each with the operation it must
+    /// hold and the locals it must have.
+    fn valid_states(&self) -> Vec<TokenStream> {
+        let (op, op_enum) = (&self.op, &self.op_enum);
+        (0..self.l.states.len())
+            .filter_map(|s| {
+                let st = &self.l.states[s];
+                let op_ok = match st.resumes {
+                    Some(p) => {
+                        let v = format_ident!("P{}", p);
+                        quote! {
+                            match &self.#op {
+                                #op_enum::#v(o) => ::csp::__private::PauseOp::validate_op(o)?,
+                                _ => return ::core::result::Result::Err("frame's pending operation does not belong to its state"),
+                            }
+                        }
+                    }
+                    None if s == 0 => quote! {
+                        if !::core::matches!(self.#op, #op_enum::None) {
+                            return ::core::result::Result::Err("an unstarted frame holds a pending operation");
+                        }
+                    },
+                    None => return None,
+                };
+                let locals = self.f.carried[s].iter().map(|&d| {
+                    let n = &self.l.decls[d].name;
+                    quote! {
+                        if self.#n.is_none() {
+                            return ::core::result::Result::Err("frame is missing a local its state needs");
+                        }
+                    }
+                });
+                let s32 = s as u32;
+                Some(quote! {
+                    #s32 => {
+                        #op_ok
+                        #(#locals)*
+                        ::core::result::Result::Ok(())
+                    }
+                })
+            })
+            .collect()
     }
 
     fn state_arm(&self, s: usize, cxi: &Ident) -> TokenStream {

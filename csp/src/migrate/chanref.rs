@@ -110,8 +110,12 @@ fn lock_registry() -> std::sync::MutexGuard<'static, HashMap<u64, Weak<AnyChan>>
 /// The channel's id, registering it process-wide on first use.
 fn id_of<T: Send + 'static>(chan: &Arc<Chan<T>>) -> u64 {
     *chan.id.get_or_init(|| {
-        static NEXT: AtomicU64 = AtomicU64::new(1);
-        let id = NEXT.fetch_add(1, Ordering::Relaxed);
+        // Ids travel in checkpoints to other OS processes, so they must not
+        // collide with the ids those processes issue themselves: each
+        // process counts up from its own random 64-bit starting point.
+        static NEXT: OnceLock<AtomicU64> = OnceLock::new();
+        let next = NEXT.get_or_init(|| AtomicU64::new(fastrand::u64(1..u64::MAX / 2)));
+        let id = next.fetch_add(1, Ordering::Relaxed);
         let weak: Weak<AnyChan> = Arc::downgrade(chan) as Weak<AnyChan>;
         let mut reg = lock_registry();
         if reg.len() >= 64 && reg.len().is_power_of_two() {

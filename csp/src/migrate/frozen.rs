@@ -1,11 +1,14 @@
 //! The frozen form of a process, in memory and in checkpoint files.
 //!
-//! A checkpoint file is the 8-byte magic `CSPFRZ01` followed by one
-//! MessagePack map: format version, identity (name, version, fingerprint),
-//! the frame's bytes, and a snapshot of every channel it refers to. Reading
-//! one checks the magic and the format version before anything else, and
-//! decodes through serde's bounded sequence handling, so a corrupt or
-//! hostile file is an error, never a panic or an unbounded allocation.
+//! A checkpoint file is the 8-byte magic `CSPFRZ01`, one MessagePack map
+//! (format version, identity: name, version and fingerprint, the frame's
+//! bytes, and a snapshot of every channel it refers to), then the CRC-32 of
+//! that map, little-endian. Reading one checks the magic and the checksum
+//! before decoding anything, then the format version; decoding goes through
+//! serde's bounded sequence handling; and a decoded frame is checked for a
+//! consistent state (`Migratable::validate`) before it is handed out. A
+//! corrupt or hostile file is an error, never a panic, a hang or an
+//! unbounded allocation.
 
 use std::any::Any;
 use std::fmt;
@@ -17,7 +20,7 @@ use super::chanref::{self, ChannelSnapshot};
 use super::Migratable;
 
 const MAGIC: &[u8; 8] = b"CSPFRZ01";
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// Which process type a frozen frame belongs to.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Hash)]
@@ -85,6 +88,11 @@ impl fmt::Display for ThawError {
             ThawError::Mismatch { found, expected: None } => {
                 write!(f, "no process type named `{}` is registered in this program (frozen: {found})", found.name)
             }
+            ThawError::Mismatch { found, expected: Some(e) } if found.name != e.name => write!(
+                f,
+                "type mismatch: the bytes are a frozen `{}`, not a `{}`",
+                found.name, e.name
+            ),
             ThawError::Mismatch { found, expected: Some(e) } if found.version != e.version => write!(
                 f,
                 "version mismatch for `{}`: frozen by version {}, this program has version {} and no upgrade from it",
@@ -170,6 +178,9 @@ impl Frozen {
         let channels = self.channels.clone();
         let frame = chanref::thawing(channels, || rmp_serde::from_slice::<P>(&self.frame))
             .map_err(|e| ThawError::Decode(e.to_string()))?;
+        frame
+            .validate()
+            .map_err(|m| ThawError::Decode(m.to_string()))?;
         drop(self.keep);
         Ok(frame)
     }
@@ -213,15 +224,28 @@ impl Frozen {
         };
         let mut out = MAGIC.to_vec();
         // Encoding plain data into a Vec cannot fail.
-        out.extend(rmp_serde::to_vec(&form).expect("encoding a frozen frame"));
+        let body = rmp_serde::to_vec(&form).expect("encoding a frozen frame");
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
         out
     }
 
     /// Decodes what [`Frozen::to_bytes`] made.
     pub fn from_bytes(b: &[u8]) -> Result<Frozen, ThawError> {
-        let body = b
+        let rest = b
             .strip_prefix(MAGIC.as_slice())
             .ok_or_else(|| ThawError::Format("missing the CSPFRZ01 header".into()))?;
+        let split = rest
+            .len()
+            .checked_sub(4)
+            .ok_or_else(|| ThawError::Format("truncated: no checksum".into()))?;
+        let (body, crc) = rest.split_at(split);
+        let crc = u32::from_le_bytes(crc.try_into().expect("split at len - 4"));
+        if crc32fast::hash(body) != crc {
+            return Err(ThawError::Format(
+                "checksum mismatch: the checkpoint is damaged or truncated".into(),
+            ));
+        }
         let form: FileForm =
             rmp_serde::from_slice(body).map_err(|e| ThawError::Format(e.to_string()))?;
         if form.format != FORMAT {

@@ -47,9 +47,9 @@ impl ProcessType {
 }
 
 fn decode<P: Migratable>(b: &[u8]) -> Result<Box<dyn ErasedFrame>, String> {
-    rmp_serde::from_slice::<P>(b)
-        .map(|p| Box::new(p) as Box<dyn ErasedFrame>)
-        .map_err(|e| e.to_string())
+    let p = rmp_serde::from_slice::<P>(b).map_err(|e| e.to_string())?;
+    p.validate()?;
+    Ok(Box::new(p))
 }
 
 inventory::collect!(ProcessType);

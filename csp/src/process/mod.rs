@@ -154,6 +154,15 @@ pub trait Process: Unpin {
     fn freezable(&self) -> bool {
         true
     }
+
+    /// Checks that a frame rebuilt from bytes is one its code can run: it
+    /// stands at a state where a frame can rest (the start, or a pause
+    /// point), holds the operation of that pause point, and has every local
+    /// that state needs. Thawing calls this, so damaged or forged bytes are
+    /// an error rather than a panic when the process runs.
+    fn validate(&self) -> Result<(), &'static str> {
+        Ok(())
+    }
 }
 
 /// What a frame does with the operation it is paused in: poll it, settle
@@ -171,6 +180,10 @@ pub trait PauseOp {
     fn freezable_op(&self) -> bool {
         true
     }
+    /// See [`Process::validate`].
+    fn validate_op(&self) -> Result<(), &'static str> {
+        Ok(())
+    }
 }
 
 impl<P: Process> PauseOp for P {
@@ -183,6 +196,9 @@ impl<P: Process> PauseOp for P {
     }
     fn freezable_op(&self) -> bool {
         self.freezable()
+    }
+    fn validate_op(&self) -> Result<(), &'static str> {
+        self.validate()
     }
 }
 

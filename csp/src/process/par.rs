@@ -101,6 +101,11 @@ macro_rules! par_op {
             fn freezable_op(&self) -> bool {
                 true $( && self.$b.freezable() )+
             }
+
+            fn validate_op(&self) -> Result<(), &'static str> {
+                $( if let Branch::Running(op) = &self.$b { op.validate_op()?; } )+
+                Ok(())
+            }
         }
 
         /// Serialized as the tuple of its branches.
