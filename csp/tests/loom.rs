@@ -2,8 +2,9 @@
 //!
 //! Every model drives the public API (`channel`, `buffered`, `send`/`recv`
 //! futures, `try_send`/`try_recv`, `close`, `withdraw`, `alt!` without
-//! `after` arms) from `loom::thread`s, and loom explores the interleavings of
-//! the core's mutex and selector atomic. Run them with
+//! `after` arms; in (e), the pause points a process is frozen at, from
+//! `csp::__private`) from `loom::thread`s, and loom explores the
+//! interleavings of the core's mutex and selector atomic. Run them with
 //!
 //! ```text
 //! RUSTFLAGS="--cfg csp_loom" CARGO_TARGET_DIR=target/loom \
@@ -38,6 +39,7 @@ use std::future::Future;
 use std::pin::{pin, Pin};
 use std::task::{Context, Poll, Waker};
 
+use csp::__private::{AltPause, PauseOp, RecvGuard, RecvPause, SendGuard, SendPause};
 use csp::{buffered, channel, RecvError, SendError, SendWithdrawal, TryRecvError, TrySendError};
 use loom::future::block_on;
 use loom::thread;
@@ -782,4 +784,737 @@ fn recv_drop_puts_value_back() {
         s.join().unwrap().unwrap();
         assert_eq!(block_on(rx.recv()), Err(RecvError));
     });
+}
+
+// ---------------------------------------------------------------------------
+// (e) Freezing: settling a pause point
+// ---------------------------------------------------------------------------
+//
+// Freezing a process settles its pending operation first (DESIGN.md §5):
+// `PauseOp::settle_op` withdraws a parked send, receive or alt under the
+// channel locks and records the outcome, so that what gets serialized is
+// either "done" (with the result) or "not started" (with a send's value),
+// never both and never neither. A settled pause reports a recorded outcome
+// on its next poll without touching the channel, and otherwise starts over.
+// These models settle while peers race, then look at the pause and at the
+// channel from outside to check that the value is in exactly one place.
+
+/// Polls a pause point once with a waker that does nothing, as a process
+/// runtime would.
+fn poll_op<P: PauseOp>(p: &mut P) -> Poll<P::Output> {
+    p.poll_op(&mut Context::from_waker(Waker::noop()))
+}
+
+/// A peer's send, made as a process makes it (a [`SendPause`], which owns
+/// its channel handle, so it can be parked in one thread and looked at in
+/// another) and polled once: parked with its value, or done at once.
+struct PeerSend {
+    pause: SendPause<u32>,
+    done: bool,
+}
+
+impl PeerSend {
+    fn start(tx: &csp::Sender<u32>, v: u32) -> Self {
+        let mut pause = SendPause::new(tx, v);
+        let done = match poll_op(&mut pause) {
+            Poll::Ready(Ok(())) => true,
+            Poll::Ready(Err(e)) => panic!("peer send failed: {e}"),
+            Poll::Pending => false,
+        };
+        PeerSend { pause, done }
+    }
+
+    /// Freezes the peer too: settles its send if it is parked.
+    fn settle(&mut self) {
+        if !self.done {
+            self.pause.settle_op();
+        }
+    }
+
+    /// Whether a receiver has taken the value by now (polls again, which
+    /// only looks at the parked entry: a parked send stays parked; a settled
+    /// one reports a recorded completion or offers its value again).
+    fn done(&mut self) -> bool {
+        if !self.done {
+            self.done = match poll_op(&mut self.pause) {
+                Poll::Ready(Ok(())) => true,
+                Poll::Ready(Err(e)) => panic!("peer send failed: {e}"),
+                Poll::Pending => false,
+            };
+        }
+        self.done
+    }
+}
+
+/// A peer's receive made as a process makes it (a [`RecvPause`]) and
+/// polled once: parked with an empty slot, or done at once.
+struct PeerRecv {
+    pause: RecvPause<u32>,
+    got: Option<u32>,
+}
+
+impl PeerRecv {
+    fn start(rx: &csp::Receiver<u32>) -> Self {
+        let mut peer = PeerRecv {
+            pause: RecvPause::new(rx),
+            got: None,
+        };
+        peer.got();
+        peer
+    }
+
+    /// Freezes the peer too: settles its receive if it is parked.
+    fn settle(&mut self) {
+        if self.got.is_none() {
+            self.pause.settle_op();
+        }
+    }
+
+    /// The value received by now, if any (polls again while parked, which
+    /// collects a filled slot and otherwise stays parked; a settled receive
+    /// reports a recorded value or parks again).
+    fn got(&mut self) -> Option<u32> {
+        if self.got.is_none() {
+            match poll_op(&mut self.pause) {
+                Poll::Ready(Ok(v)) => self.got = Some(v),
+                Poll::Ready(Err(e)) => panic!("peer receive failed: {e}"),
+                Poll::Pending => {}
+            }
+        }
+        self.got
+    }
+}
+
+/// Receives everything `rx` holds right now (buffered or offered by a
+/// parked sender) without waiting.
+fn drain(rx: &csp::Receiver<u32>, into: &mut Vec<u32>) {
+    loop {
+        match rx.try_recv() {
+            Ok(v) => into.push(v),
+            Err(TryRecvError::Empty) => return,
+            Err(e) => panic!("drain: {e:?}"),
+        }
+    }
+}
+
+/// A send pause polled once (parked, or done at once if a receiver was
+/// already waiting) is settled while a receiver arrives (it receives once,
+/// withdrawing if nothing came). Afterwards the settled pause, polled
+/// again with nobody else on the channel, is `Ready(Ok)` at once exactly
+/// when the value was delivered; otherwise it still holds the value and
+/// offers it again, so the value is received exactly once overall. A
+/// settled send is parked nowhere: with `cap = 0`, draining the channel
+/// before that poll finds nothing.
+///
+/// `cap = 1` starts with the buffer full: the receiver pops the buffered
+/// value, which moves a parked send's value into the buffer (completing
+/// the send); the filler keeps the buffer full so that a re-offered value
+/// must park instead of completing at once.
+#[test]
+fn send_pause_settle_races_receiver() {
+    for cap in [0, 1] {
+        model(None, move || {
+            const FILLER: u32 = 0;
+            let (tx, rx) = buffered::<u32>(cap);
+            if cap == 1 {
+                tx.try_send(1).unwrap();
+            }
+            let probe = rx.clone();
+            let r = thread::spawn(move || {
+                let mut fut = rx.recv();
+                match poll_once(Pin::new(&mut fut)) {
+                    Poll::Ready(r) => Some(r.expect("receive failed")),
+                    Poll::Pending => fut.withdraw(),
+                }
+            });
+            let mut pause = SendPause::new(&tx, 5);
+            let at_once = match poll_op(&mut pause) {
+                Poll::Ready(Ok(())) => true,
+                Poll::Ready(Err(e)) => panic!("send failed: {e}"),
+                Poll::Pending => {
+                    pause.settle_op();
+                    false
+                }
+            };
+            let mut seen: Vec<u32> = r.join().unwrap().into_iter().collect();
+            // Whatever the receiver left in the channel (a settled pause is
+            // parked nowhere, so this cannot take the pause's value).
+            let before = seen.len();
+            drain(&probe, &mut seen);
+            if cap == 0 {
+                // Nothing buffers: whatever is on offer is a parked send.
+                assert_eq!(seen.len(), before, "the settled send is still parked");
+            }
+            let delivered = seen.contains(&5);
+            if at_once {
+                assert!(delivered, "send done at once but nobody got the value");
+            } else {
+                if cap == 1 {
+                    tx.try_send(FILLER).unwrap();
+                }
+                match poll_op(&mut pause) {
+                    Poll::Ready(Ok(())) => {
+                        assert!(delivered, "settled as sent, but the value is nowhere")
+                    }
+                    Poll::Ready(Err(e)) => panic!("send failed after settle: {e}"),
+                    Poll::Pending => {
+                        assert!(!delivered, "settled as not sent, but it was received");
+                        // The value is still the pause's: offered again, it
+                        // is received once more and the send completes.
+                        drain(&probe, &mut seen);
+                        assert_eq!(poll_op(&mut pause), Poll::Ready(Ok(())));
+                    }
+                }
+            }
+            drain(&probe, &mut seen);
+            seen.retain(|&v| v != FILLER);
+            seen.sort_unstable();
+            let expected: &[u32] = if cap == 1 { &[1, 5] } else { &[5] };
+            assert_eq!(
+                seen, expected,
+                "cap {cap}: the value was lost or duplicated"
+            );
+        });
+    }
+}
+
+/// A receive pause polled once (parked, or done at once if a sender was
+/// already waiting) is settled while a sender arrives (it sends once,
+/// withdrawing if nobody took the value). Afterwards the value is in
+/// exactly one place: held by the pause (its next poll is `Ready(Ok(5))`
+/// with no sender and nothing in the channel), still in the buffer (a
+/// probe receives it and the pause then parks), or back with the sender
+/// (`Withdrawn`); and the sender reports `Sent` exactly when it is not the
+/// last. A settled receive is parked nowhere: a probe `try_send` finds no
+/// receiver.
+///
+/// With `cap = 1` the send never waits: it fills the pause's slot if the
+/// pause is parked, else it lands in the buffer.
+#[test]
+fn recv_pause_settle_races_sender() {
+    for cap in [0, 1] {
+        model(None, move || {
+            let (tx, rx) = buffered::<u32>(cap);
+            // Keeps the channel open once the sender is done.
+            let keep = tx.clone();
+            let probe = rx.clone();
+            let s = thread::spawn(move || {
+                let mut fut = tx.send(5);
+                match poll_once(Pin::new(&mut fut)) {
+                    Poll::Ready(Ok(())) => SendWithdrawal::Sent,
+                    Poll::Ready(Err(e)) => panic!("send failed: {e}"),
+                    Poll::Pending => fut.withdraw(),
+                }
+            });
+            let mut pause = RecvPause::new(&rx);
+            let at_once = match poll_op(&mut pause) {
+                Poll::Ready(r) => Some(r.expect("receive failed")),
+                Poll::Pending => {
+                    pause.settle_op();
+                    None
+                }
+            };
+            let sent = s.join().unwrap();
+            if cap == 0 {
+                // Only a parked receive could take this.
+                assert_eq!(
+                    keep.try_send(9),
+                    Err(TrySendError::Full(9)),
+                    "the settled receive is still parked"
+                );
+            }
+            // Look in the channel before polling the pause again: a pause
+            // that settled as "not done" would otherwise take it from there.
+            let in_channel = match probe.try_recv() {
+                Ok(v) => Some(v),
+                Err(TryRecvError::Empty) => None,
+                Err(e) => panic!("probe: {e:?}"),
+            };
+            let held = match at_once {
+                Some(v) => Some(v),
+                None => match poll_op(&mut pause) {
+                    Poll::Ready(r) => Some(r.expect("receive failed after settle")),
+                    Poll::Pending => None, // parked again; dropping it withdraws
+                },
+            };
+            match (held, in_channel, sent) {
+                (Some(5), None, SendWithdrawal::Sent)
+                | (None, None, SendWithdrawal::Withdrawn(5)) => {}
+                // Only a buffer holds a sent value that nobody received: a
+                // rendezvous value there was given back by the settle,
+                // which must keep what it received.
+                (None, Some(5), SendWithdrawal::Sent) if cap > 0 => {}
+                other => panic!("cap {cap}: value lost, duplicated or given back: {other:?}"),
+            }
+            assert_eq!(probe.try_recv(), Err(TryRecvError::Empty));
+        });
+    }
+}
+
+/// Both ends frozen at once: a send pause and a receive pause on one
+/// rendezvous channel, each polled once and settled, in two threads.
+/// Either the hand-off happened (the send pause reports `Ready(Ok)` at
+/// once and the receive pause holds the value) or it did not (the send
+/// pause still holds the value, the receive pause holds nothing); never
+/// one without the other.
+#[test]
+fn send_and_recv_pauses_settle_together() {
+    model(None, || {
+        let (tx, rx) = channel::<u32>();
+        let probe = rx.clone();
+        let keep = tx.clone();
+        let s = thread::spawn(move || {
+            let mut pause = SendPause::new(&tx, 5);
+            let at_once = match poll_op(&mut pause) {
+                Poll::Ready(r) => {
+                    r.expect("send failed");
+                    true
+                }
+                Poll::Pending => {
+                    pause.settle_op();
+                    false
+                }
+            };
+            (at_once, pause)
+        });
+        let mut rpause = RecvPause::new(&rx);
+        let held = match poll_op(&mut rpause) {
+            Poll::Ready(r) => Some(r.expect("receive failed")),
+            Poll::Pending => {
+                rpause.settle_op();
+                None
+            }
+        };
+        let (sent_at_once, mut spause) = s.join().unwrap();
+        // Both settled: nothing is parked, so nothing is on offer and
+        // nobody is waiting for a value.
+        assert_eq!(probe.try_recv(), Err(TryRecvError::Empty));
+        assert_eq!(keep.try_send(9), Err(TrySendError::Full(9)));
+        // What the receive pause holds, with no sender on the channel.
+        let held = held.or_else(|| match poll_op(&mut rpause) {
+            Poll::Ready(r) => Some(r.expect("receive failed after settle")),
+            Poll::Pending => None,
+        });
+        // Parked again if it held nothing: withdraw it.
+        drop(rpause);
+        // What the send pause recorded, with no receiver on the channel.
+        let sent = sent_at_once
+            || match poll_op(&mut spause) {
+                Poll::Ready(r) => {
+                    r.expect("send failed after settle");
+                    true
+                }
+                Poll::Pending => false,
+            };
+        assert_eq!(
+            held.is_some(),
+            sent,
+            "the receive and the send disagree on whether the hand-off happened"
+        );
+        match held {
+            Some(v) => assert_eq!(v, 5),
+            None => {
+                // The send pause still has the value and offers it again.
+                assert_eq!(probe.try_recv(), Ok(5));
+                assert_eq!(poll_op(&mut spause), Poll::Ready(Ok(())));
+            }
+        }
+        assert_eq!(probe.try_recv(), Err(TryRecvError::Empty));
+    });
+}
+
+/// An alt pause with two receive arms (on `c1`, `c2`) polled once and
+/// settled while a sender on each channel arrives (each a send pause
+/// polled once, so it parks with its value or completes at once). At most
+/// one sender is completed; if one is, the settled alt fires that arm at
+/// once on its next poll, with that value; the other sender's value is
+/// still in its channel (still parked), and is received afterwards.
+/// `swap` lists the arms in the other order; `freeze_peers` settles the
+/// senders' pauses too, concurrently with the alt's.
+#[test]
+fn alt_pause_settle_two_recv_arms() {
+    for (swap, freeze_peers) in [(false, false), (true, false), (false, true), (true, true)] {
+        model(None, move || {
+            let (tx1, rx1) = channel::<u32>();
+            let (tx2, rx2) = channel::<u32>();
+            let peer = move |tx: csp::Sender<u32>, v| {
+                move || {
+                    let mut p = PeerSend::start(&tx, v);
+                    if freeze_peers {
+                        p.settle();
+                    }
+                    (p, tx)
+                }
+            };
+            let s1 = thread::spawn(peer(tx1, 1));
+            let s2 = thread::spawn(peer(tx2, 2));
+            // Arm `a` receives on channel `chans[a]`.
+            let chans: [u32; 2] = if swap { [2, 1] } else { [1, 2] };
+            let rx = |c: u32| if c == 1 { &rx1 } else { &rx2 };
+            let mut alt = AltPause::new(
+                (
+                    Some(RecvGuard::new(rx(chans[0]))),
+                    Some(RecvGuard::new(rx(chans[1]))),
+                ),
+                true,
+                false,
+            );
+            let first = poll_op(&mut alt);
+            if first.is_pending() {
+                alt.settle_op();
+            }
+            let (mut p1, tx1) = s1.join().unwrap();
+            let (mut p2, tx2) = s2.join().unwrap();
+            // The settled alt is parked nowhere: a probe finds no receiver
+            // on either channel (the senders, parked or not, are no help).
+            assert_eq!(tx1.try_send(9), Err(TrySendError::Full(9)));
+            assert_eq!(tx2.try_send(9), Err(TrySendError::Full(9)));
+            let (d1, d2) = (p1.done(), p2.done());
+            assert!(!(d1 && d2), "both senders completed: two arms fired");
+            let completed = match (d1, d2) {
+                (true, false) => Some(1),
+                (false, true) => Some(2),
+                _ => None,
+            };
+            let arm = match first {
+                // Fired by scanning: it took a parked sender's value.
+                Poll::Ready(a) => {
+                    assert_eq!(completed, Some(chans[a]), "alt fired arm {a} at once");
+                    a
+                }
+                Poll::Pending => match poll_op(&mut alt) {
+                    Poll::Ready(a) => {
+                        match completed {
+                            // A sender completed one arm before the settle:
+                            // the settled alt reports that arm at once.
+                            Some(c) => assert_eq!(chans[a], c, "settle lost the fired arm"),
+                            // Nothing fired: both senders are still parked and
+                            // the fresh (biased) scan takes the first arm's.
+                            None => assert_eq!(a, 0, "nothing fired, yet arm {a} did"),
+                        }
+                        a
+                    }
+                    Poll::Pending => panic!("settled alt: two parked senders, yet pending"),
+                },
+            };
+            let got = match arm {
+                0 => alt.guards.0.as_mut().unwrap().take_output(),
+                _ => alt.guards.1.as_mut().unwrap().take_output(),
+            };
+            assert_eq!(got, Ok(chans[arm]), "arm {arm} fired with the wrong value");
+            drop(alt);
+            let (fired, other) = (chans[arm], chans[1 - arm]);
+            let (pf, po) = if fired == 1 {
+                (&mut p1, &mut p2)
+            } else {
+                (&mut p2, &mut p1)
+            };
+            assert!(pf.done(), "arm fired but its sender is not done");
+            assert!(!po.done(), "the unchosen sender completed");
+            // The unchosen sender's value is still in its channel.
+            assert_eq!(rx(other).try_recv(), Ok(other));
+            assert!(po.done());
+            assert_eq!(rx1.try_recv(), Err(TryRecvError::Empty));
+            assert_eq!(rx2.try_recv(), Err(TryRecvError::Empty));
+        });
+    }
+}
+
+/// An alt pause with a send arm (10 on `a`) and a receive arm (on `b`),
+/// polled once and settled while a receiver on `a` and a sender of 20 on
+/// `b` arrive (each a pause polled once). At most one peer is completed;
+/// the settled alt reports that arm at once; the unchosen arm's peer is
+/// still parked, and an unchosen send arm still holds its value.
+///
+/// The alt has three arms, one of them absent (its precondition was false):
+/// `send_first` puts the send arm before the receive arm in (biased) scan
+/// order, else after it. `freeze_peers` settles the peers' pauses too,
+/// concurrently with the alt's.
+#[test]
+fn alt_pause_settle_send_and_recv_arms() {
+    for (send_first, freeze_peers) in [(true, false), (false, false), (true, true), (false, true)] {
+        model(None, move || {
+            let (atx, arx) = channel::<u32>();
+            let (btx, brx) = channel::<u32>();
+            let r = thread::spawn(move || {
+                let mut p = PeerRecv::start(&arx);
+                if freeze_peers {
+                    p.settle();
+                }
+                (p, arx)
+            });
+            let s = thread::spawn(move || {
+                let mut p = PeerSend::start(&btx, 20);
+                if freeze_peers {
+                    p.settle();
+                }
+                (p, btx)
+            });
+            let send = || Some(SendGuard::new(&atx, 10));
+            let recv = Some(RecvGuard::new(&brx));
+            let guards = if send_first {
+                (send(), recv, None)
+            } else {
+                (None, recv, send())
+            };
+            let mut alt = AltPause::new(guards, true, false);
+            let (send_arm, recv_arm) = (if send_first { 0 } else { 2 }, 1);
+            let first = poll_op(&mut alt);
+            if first.is_pending() {
+                alt.settle_op();
+            }
+            let (mut pr, arx) = r.join().unwrap();
+            let (mut ps, btx) = s.join().unwrap();
+            // The settled alt is parked nowhere: no value on offer on `a`,
+            // no receiver waiting on `b`.
+            assert_eq!(arx.try_recv(), Err(TryRecvError::Empty));
+            assert_eq!(btx.try_send(9), Err(TrySendError::Full(9)));
+            let send_done = pr.got().is_some();
+            let recv_done = ps.done();
+            assert!(
+                !(send_done && recv_done),
+                "both peers completed: two arms fired"
+            );
+            let completed = match (send_done, recv_done) {
+                (true, _) => Some(send_arm),
+                (_, true) => Some(recv_arm),
+                _ => None,
+            };
+            let arm = match first {
+                Poll::Ready(a) => {
+                    assert_eq!(completed, Some(a), "alt fired arm {a} at once");
+                    a
+                }
+                Poll::Pending => match poll_op(&mut alt) {
+                    Poll::Ready(a) => {
+                        match completed {
+                            Some(c) => assert_eq!(a, c, "settle lost the fired arm"),
+                            // Both peers still parked: the first arm in scan
+                            // order meets its peer.
+                            None => assert_eq!(
+                                a,
+                                if send_first { send_arm } else { recv_arm },
+                                "nothing fired, yet arm {a} did"
+                            ),
+                        }
+                        a
+                    }
+                    Poll::Pending => panic!("settled alt: both peers parked, yet pending"),
+                },
+            };
+            let mut send_guard = if send_first {
+                alt.guards.0.take()
+            } else {
+                alt.guards.2.take()
+            }
+            .unwrap();
+            if arm == send_arm {
+                assert_eq!(send_guard.take_output(), Ok(()));
+                assert_eq!(send_guard.into_value(), None);
+                assert_eq!(pr.got(), Some(10));
+                // The sender on `b` was not chosen: still parked with 20.
+                assert!(!ps.done(), "the unchosen sender completed");
+                assert_eq!(brx.try_recv(), Ok(20));
+                assert!(ps.done());
+            } else {
+                assert_eq!(arm, recv_arm);
+                assert_eq!(alt.guards.1.as_mut().unwrap().take_output(), Ok(20));
+                assert!(ps.done());
+                // The send arm was not chosen: its value is back in its
+                // guard, and the receiver on `a` got nothing.
+                assert_eq!(send_guard.into_value(), Some(10));
+                assert_eq!(
+                    pr.got(),
+                    None,
+                    "the unchosen send arm's value was delivered"
+                );
+            }
+            assert_eq!(brx.try_recv(), Err(TryRecvError::Empty));
+        });
+    }
+}
+
+/// As [`send_pause_settle_races_receiver`], with the channel closed
+/// concurrently as well: the settled pause, polled again, is `Ready(Ok)`
+/// exactly when the receiver got the value, and otherwise hands the value
+/// back (`SendError(5)`: the channel is closed by then).
+#[test]
+fn send_pause_settle_races_receiver_and_close() {
+    model(None, || {
+        let (tx, rx) = channel::<u32>();
+        let closer = tx.clone();
+        let r = thread::spawn(move || {
+            let mut fut = rx.recv();
+            match poll_once(Pin::new(&mut fut)) {
+                Poll::Ready(r) => r.ok(),
+                Poll::Pending => fut.withdraw(),
+            }
+        });
+        let c = thread::spawn(move || {
+            closer.close();
+        });
+        let mut pause = SendPause::new(&tx, 5);
+        let first = poll_op(&mut pause);
+        if first.is_pending() {
+            pause.settle_op();
+        }
+        let got = r.join().unwrap();
+        c.join().unwrap();
+        let outcome = match first {
+            Poll::Pending => poll_op(&mut pause),
+            done => done,
+        };
+        match (outcome, got) {
+            (Poll::Ready(Ok(())), Some(5)) | (Poll::Ready(Err(SendError(5))), None) => {}
+            other => panic!("settled send disagrees with the receiver: {other:?}"),
+        }
+    });
+}
+
+/// As [`recv_pause_settle_races_sender`], with the channel closed
+/// concurrently as well: the settled pause, polled again, is `Ready(Ok(5))`
+/// exactly when the send completed, and otherwise sees the close.
+#[test]
+fn recv_pause_settle_races_sender_and_close() {
+    model(None, || {
+        let (tx, rx) = channel::<u32>();
+        let closer = tx.clone();
+        let s = thread::spawn(move || {
+            let mut fut = tx.send(5);
+            match poll_once(Pin::new(&mut fut)) {
+                Poll::Ready(Ok(())) => SendWithdrawal::Sent,
+                Poll::Ready(Err(SendError(v))) => SendWithdrawal::Withdrawn(v),
+                Poll::Pending => fut.withdraw(),
+            }
+        });
+        let c = thread::spawn(move || {
+            closer.close();
+        });
+        let mut pause = RecvPause::new(&rx);
+        let first = poll_op(&mut pause);
+        if first.is_pending() {
+            pause.settle_op();
+        }
+        let sent = s.join().unwrap();
+        c.join().unwrap();
+        let outcome = match first {
+            Poll::Pending => poll_op(&mut pause),
+            done => done,
+        };
+        match (outcome, sent) {
+            (Poll::Ready(Ok(5)), SendWithdrawal::Sent)
+            | (Poll::Ready(Err(RecvError)), SendWithdrawal::Withdrawn(5)) => {}
+            other => panic!("settled receive disagrees with the sender: {other:?}"),
+        }
+    });
+}
+
+/// Polls `p` to completion under loom's executor.
+fn resume<P: PauseOp>(p: &mut P) -> P::Output {
+    block_on(std::future::poll_fn(|cx| p.poll_op(cx)))
+}
+
+/// A process frozen twice at one send and then resumed: the pause is
+/// polled, settled, polled again (re-offering the value if it was not
+/// taken), settled again, then run to completion, while a receiver simply
+/// waits. The receiver gets the value exactly once: a settle that lost it
+/// would leave the receiver waiting forever (loom reports the deadlock), one
+/// that duplicated it would hand it to the second receive.
+#[test]
+fn send_pause_frozen_twice_then_resumed() {
+    model(None, || {
+        let (tx, rx) = channel::<u32>();
+        let r = thread::spawn(move || {
+            let got = block_on(rx.recv());
+            (got, block_on(rx.recv()))
+        });
+        let mut pause = SendPause::new(&tx, 5);
+        let mut done = false;
+        for _ in 0..2 {
+            match poll_op(&mut pause) {
+                Poll::Ready(r) => {
+                    r.expect("send failed");
+                    done = true;
+                    break;
+                }
+                Poll::Pending => pause.settle_op(),
+            }
+        }
+        if !done {
+            resume(&mut pause).expect("send failed after settling");
+        }
+        drop(tx);
+        assert_eq!(r.join().unwrap(), (Ok(5), Err(RecvError)));
+    });
+}
+
+/// A process frozen twice at one receive and then resumed while a sender
+/// simply sends and goes: the pause ends with the value exactly once, and
+/// then sees the close.
+#[test]
+fn recv_pause_frozen_twice_then_resumed() {
+    model(None, || {
+        let (tx, rx) = channel::<u32>();
+        let s = thread::spawn(move || block_on(tx.send(5)));
+        let mut pause = RecvPause::new(&rx);
+        let mut got = None;
+        for _ in 0..2 {
+            match poll_op(&mut pause) {
+                Poll::Ready(r) => {
+                    got = Some(r.expect("receive failed"));
+                    break;
+                }
+                Poll::Pending => pause.settle_op(),
+            }
+        }
+        let got = got.unwrap_or_else(|| resume(&mut pause).expect("receive failed after settling"));
+        assert_eq!(got, 5);
+        s.join().unwrap().unwrap();
+        assert_eq!(resume(&mut RecvPause::new(&rx)), Err(RecvError));
+    });
+}
+
+/// An alt process with two receive arms frozen (polled once, settled) and
+/// resumed while a sender waits on each channel: the resumed alt fires
+/// exactly one arm, with its channel's value, and the other value is still
+/// there for a plain receive afterwards.
+#[test]
+fn alt_pause_frozen_then_resumed() {
+    for swap in [false, true] {
+        model(Some(4), move || {
+            let (tx1, rx1) = channel::<u32>();
+            let (tx2, rx2) = channel::<u32>();
+            let s1 = thread::spawn(move || block_on(tx1.send(1)));
+            let s2 = thread::spawn(move || block_on(tx2.send(2)));
+            let chans: [u32; 2] = if swap { [2, 1] } else { [1, 2] };
+            let rx = |c: u32| if c == 1 { &rx1 } else { &rx2 };
+            let mut alt = AltPause::new(
+                (
+                    Some(RecvGuard::new(rx(chans[0]))),
+                    Some(RecvGuard::new(rx(chans[1]))),
+                ),
+                true,
+                false,
+            );
+            let arm = match poll_op(&mut alt) {
+                Poll::Ready(a) => a,
+                Poll::Pending => {
+                    alt.settle_op();
+                    resume(&mut alt)
+                }
+            };
+            let got = match arm {
+                0 => alt.guards.0.as_mut().unwrap().take_output(),
+                _ => alt.guards.1.as_mut().unwrap().take_output(),
+            };
+            assert_eq!(got, Ok(chans[arm]), "arm {arm} fired with the wrong value");
+            drop(alt);
+            let other = chans[1 - arm];
+            assert_eq!(block_on(rx(other).recv()), Ok(other));
+            s1.join().unwrap().unwrap();
+            s2.join().unwrap().unwrap();
+            assert_eq!(rx1.try_recv(), Err(TryRecvError::Closed));
+            assert_eq!(rx2.try_recv(), Err(TryRecvError::Closed));
+        });
+    }
 }
