@@ -30,6 +30,8 @@
 //! tiny smoke mode, only checking that everything runs. Unknown flags are
 //! ignored.
 
+#[path = "peers/args.rs"]
+mod args;
 #[path = "peers/buffered.rs"]
 mod buffered;
 #[path = "peers/commstime.rs"]
@@ -47,81 +49,11 @@ mod pingpong;
 #[path = "peers/ring.rs"]
 mod ring;
 
+use args::Args;
 use harness::{Config, Mode, Row};
 
 /// The benchmark families, in the order they run.
 const BENCHES: [&str; 5] = ["commstime", "pingpong", "ring", "buffered", "memory"];
-
-/// What the command line asked for.
-#[derive(Debug, Default)]
-struct Args {
-    /// `--quick`.
-    quick: bool,
-    /// `--json`.
-    json: bool,
-    /// `--bench` (passed by `cargo bench`).
-    bench: bool,
-    /// `--only a,b`: families to run (all if empty).
-    only: Vec<String>,
-    /// `--impl a,b`: implementations to run (all if empty).
-    imps: Vec<String>,
-    /// `--flavor a,b`: schedulers to run (all if empty).
-    flavors: Vec<String>,
-    /// `--samples N`: samples per measurement instead of the mode's.
-    samples: Option<usize>,
-    /// `--iters N`: iterations per sample instead of calibrating.
-    iters: Option<u64>,
-}
-
-impl Args {
-    /// Parses the arguments after the program name.
-    fn parse(mut it: impl Iterator<Item = String>) -> Args {
-        let mut args = Args::default();
-        while let Some(a) = it.next() {
-            match a.as_str() {
-                "--quick" => args.quick = true,
-                "--json" => args.json = true,
-                "--bench" => args.bench = true,
-                "--only" => args.only = list(it.next()),
-                "--impl" => args.imps = list(it.next()),
-                "--flavor" => args.flavors = list(it.next()),
-                "--samples" => args.samples = it.next().and_then(|n| n.parse().ok()),
-                "--iters" => args.iters = it.next().and_then(|n| n.parse().ok()),
-                _ => {}
-            }
-        }
-        args
-    }
-
-    /// The sizes to run with.
-    fn mode(&self) -> Mode {
-        match (self.bench, self.quick) {
-            (false, _) => Mode::Smoke,
-            (true, true) => Mode::Quick,
-            (true, false) => Mode::Full,
-        }
-    }
-
-    /// Whether family `bench` runs.
-    fn keeps_bench(&self, bench: &str) -> bool {
-        self.only.is_empty() || self.only.iter().any(|b| b == bench)
-    }
-
-    /// Whether implementation `imp` runs on scheduler `flavor`.
-    fn keeps(&self, imp: &str, flavor: &str) -> bool {
-        let any_of = |set: &[String], x: &str| set.is_empty() || set.iter().any(|s| s == x);
-        any_of(&self.imps, imp) && any_of(&self.flavors, flavor)
-    }
-}
-
-/// A comma-separated list.
-fn list(arg: Option<String>) -> Vec<String> {
-    arg.unwrap_or_default()
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(String::from)
-        .collect()
-}
 
 /// Runs the suite, or one memory sample when re-executed as a child.
 fn main() {

@@ -44,6 +44,8 @@
 //! tiny smoke mode, only checking that everything runs. Unknown flags are
 //! ignored.
 
+#[path = "peers/args.rs"]
+mod args;
 // Shared with the peers benchmark; this binary uses only part of each.
 #[allow(dead_code)]
 #[path = "peers/harness.rs"]
@@ -65,6 +67,7 @@ mod twins;
 
 use std::time::Duration;
 
+use args::Args;
 use harness::{Config, Mode, Row};
 use paired::Paired;
 
@@ -94,84 +97,6 @@ impl Style {
             Style::Async => "async",
         }
     }
-}
-
-/// What the command line asked for.
-#[derive(Debug, Default)]
-struct Args {
-    /// `--quick`.
-    quick: bool,
-    /// `--json`.
-    json: bool,
-    /// `--bench` (passed by `cargo bench`).
-    bench: bool,
-    /// `--only a,b`: families to run (all if empty).
-    only: Vec<String>,
-    /// `--impl a,b`: `process` and/or `async` (all if empty).
-    imps: Vec<String>,
-    /// `--flavor a,b`: schedulers to run (all if empty).
-    flavors: Vec<String>,
-    /// `--variant a,b`: commstime variants to run (all if empty).
-    variants: Vec<String>,
-    /// `--samples N`: samples per measurement instead of the mode's.
-    samples: Option<usize>,
-    /// `--iters N`: iterations per sample instead of calibrating.
-    iters: Option<u64>,
-}
-
-impl Args {
-    /// Parses the arguments after the program name.
-    fn parse(mut it: impl Iterator<Item = String>) -> Args {
-        let mut args = Args::default();
-        while let Some(a) = it.next() {
-            match a.as_str() {
-                "--quick" => args.quick = true,
-                "--json" => args.json = true,
-                "--bench" => args.bench = true,
-                "--only" => args.only = list(it.next()),
-                "--impl" => args.imps = list(it.next()),
-                "--flavor" => args.flavors = list(it.next()),
-                "--variant" => args.variants = list(it.next()),
-                "--samples" => args.samples = it.next().and_then(|n| n.parse().ok()),
-                "--iters" => args.iters = it.next().and_then(|n| n.parse().ok()),
-                _ => {}
-            }
-        }
-        args
-    }
-
-    /// The sizes to run with.
-    fn mode(&self) -> Mode {
-        match (self.bench, self.quick) {
-            (false, _) => Mode::Smoke,
-            (true, true) => Mode::Quick,
-            (true, false) => Mode::Full,
-        }
-    }
-
-    /// Whether family `bench` runs.
-    fn keeps_bench(&self, bench: &str) -> bool {
-        self.only.is_empty() || self.only.iter().any(|b| b == bench)
-    }
-
-    /// Whether implementation `imp` runs on scheduler `flavor`.
-    fn keeps(&self, imp: &str, flavor: &str) -> bool {
-        any_of(&self.imps, imp) && any_of(&self.flavors, flavor)
-    }
-}
-
-/// Whether `x` is in `set`, an empty set meaning all.
-fn any_of(set: &[String], x: &str) -> bool {
-    set.is_empty() || set.iter().any(|s| s == x)
-}
-
-/// A comma-separated list.
-fn list(arg: Option<String>) -> Vec<String> {
-    arg.unwrap_or_default()
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(String::from)
-        .collect()
 }
 
 /// Runs the suite, or one memory sample when re-executed as a child.
@@ -221,7 +146,7 @@ fn run_all(args: &Args, cfg: &Config) -> (Vec<Row>, Vec<Paired>) {
         eprintln!("{bench}:");
         match bench {
             "commstime" => {
-                let variant = |v: &str| any_of(&args.variants, v);
+                let variant = |v: &str| args.keeps_variant(v);
                 speed::commstime(cfg, (&mut rows, &mut paired), &keep, &variant)
             }
             "ring" => speed::ring(cfg, (&mut rows, &mut paired), &keep),
