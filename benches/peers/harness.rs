@@ -414,3 +414,28 @@ fn format_line(cells: &[String], width: &[usize]) -> String {
     line.push('\n');
     line
 }
+
+/// Resident set size of this process, from `/proc/self/statm`.
+pub(crate) fn rss_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").expect("/proc/self/statm");
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|f| f.parse().ok())
+        .expect("statm resident field");
+    pages * page_size()
+}
+
+/// The page size, from the `AT_PAGESZ` entry of the auxiliary vector.
+fn page_size() -> u64 {
+    const AT_PAGESZ: u64 = 6;
+    let auxv = std::fs::read("/proc/self/auxv").unwrap_or_default();
+    let words: Vec<u64> = auxv
+        .chunks_exact(8)
+        .map(|c| u64::from_ne_bytes(c.try_into().expect("8 bytes")))
+        .collect();
+    words
+        .chunks_exact(2)
+        .find(|kv| kv[0] == AT_PAGESZ)
+        .map_or(4096, |kv| kv[1])
+}

@@ -87,7 +87,7 @@ fn measure<P: Peer>(procs: usize) -> f64 {
 /// Spawns the processes batch by batch and returns the RSS growth per
 /// process. The senders are leaked: the child exits right after.
 async fn park_all<P: Peer>(procs: usize) -> f64 {
-    let before = rss_bytes();
+    let before = crate::harness::rss_bytes();
     let mut senders = Vec::with_capacity(procs);
     while senders.len() < procs {
         let batch = BATCH.min(procs - senders.len());
@@ -100,7 +100,7 @@ async fn park_all<P: Peer>(procs: usize) -> f64 {
             tokio::task::yield_now().await;
         }
     }
-    let grown = rss_bytes().saturating_sub(before);
+    let grown = crate::harness::rss_bytes().saturating_sub(before);
     std::mem::forget(senders);
     grown as f64 / procs as f64
 }
@@ -109,29 +109,4 @@ async fn park_all<P: Peer>(procs: usize) -> f64 {
 async fn park<P: Peer>(mut rx: P::Rx) {
     STARTED.fetch_add(1, Ordering::Relaxed);
     let _ = P::recv(&mut rx).await;
-}
-
-/// Resident set size of this process, from `/proc/self/statm`.
-fn rss_bytes() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").expect("/proc/self/statm");
-    let pages: u64 = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|f| f.parse().ok())
-        .expect("statm resident field");
-    pages * page_size()
-}
-
-/// The page size, from the `AT_PAGESZ` entry of the auxiliary vector.
-fn page_size() -> u64 {
-    const AT_PAGESZ: u64 = 6;
-    let auxv = std::fs::read("/proc/self/auxv").unwrap_or_default();
-    let words: Vec<u64> = auxv
-        .chunks_exact(8)
-        .map(|c| u64::from_ne_bytes(c.try_into().expect("8 bytes")))
-        .collect();
-    words
-        .chunks_exact(2)
-        .find(|kv| kv[0] == AT_PAGESZ)
-        .map_or(4096, |kv| kv[1])
 }

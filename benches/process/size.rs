@@ -214,7 +214,7 @@ pub(crate) fn child(style: &str, procs: usize) -> ! {
 /// Builds a ring of `procs` parked nodes batch by batch and returns the
 /// RSS growth per node. The ring's ends are leaked: the child exits next.
 async fn park_ring(style: Style, procs: usize) -> f64 {
-    let before = rss_bytes();
+    let before = crate::harness::rss_bytes();
     let base = twins::STARTED.load(Ordering::Relaxed);
     let (head, mut prev_rx) = channel::<u64>();
     let mut built = 0;
@@ -233,33 +233,7 @@ async fn park_ring(style: Style, procs: usize) -> f64 {
             csp::yield_now().await;
         }
     }
-    let grown = rss_bytes().saturating_sub(before);
+    let grown = crate::harness::rss_bytes().saturating_sub(before);
     std::mem::forget((head, prev_rx));
     grown as f64 / procs as f64
-}
-
-/// Resident set size of this process, from `/proc/self/statm` (copied from
-/// `benches/peers/memory.rs`, where it is private).
-fn rss_bytes() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").expect("/proc/self/statm");
-    let pages: u64 = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|f| f.parse().ok())
-        .expect("statm resident field");
-    pages * page_size()
-}
-
-/// The page size, from the `AT_PAGESZ` entry of the auxiliary vector.
-fn page_size() -> u64 {
-    const AT_PAGESZ: u64 = 6;
-    let auxv = std::fs::read("/proc/self/auxv").unwrap_or_default();
-    let words: Vec<u64> = auxv
-        .chunks_exact(8)
-        .map(|c| u64::from_ne_bytes(c.try_into().expect("8 bytes")))
-        .collect();
-    words
-        .chunks_exact(2)
-        .find(|kv| kv[0] == AT_PAGESZ)
-        .map_or(4096, |kv| kv[1])
 }
