@@ -139,9 +139,8 @@ impl Ctx<'_> {
     /// `Migratable` (settle, fingerprint) and registration, for the
     /// `migration` build.
     fn migratable(&self) -> TokenStream {
-        let (frame, op_enum, op) = (&self.sig.frame, &self.op_enum, &self.op);
+        let frame = &self.sig.frame;
         let fingerprint = self.fingerprint();
-        let _ = (op_enum, op);
         quote! {
             impl ::csp::__private::Migratable for #frame {
                 const FINGERPRINT: u64 = #fingerprint;

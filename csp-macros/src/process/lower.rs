@@ -493,15 +493,6 @@ impl Lowerer<'_> {
                         AltGuardKind::After { .. } => quote!(::csp::__private::AfterGuard),
                     });
                 }
-                if gs.len() > MAX_PROCESS_ALT {
-                    self.errs.push(
-                        Span::call_site(),
-                        format!(
-                            "an alt! in a process supports at most {MAX_PROCESS_ALT} guarded arms"
-                        ),
-                    );
-                    return None;
-                }
                 PauseTypes {
                     op: syn::parse_quote!(
                         ::csp::__private::AltPause<( #(::core::option::Option<#gs>,)* )>
