@@ -248,20 +248,20 @@ mod serial {
     use super::*;
     use crate::migrate::chanref::RawChan;
 
-    impl<T: Serialize + Send + 'static> Serialize for RecvGuard<T> {
+    impl<T: Serialize + DeserializeOwned + Send + 'static> Serialize for RecvGuard<T> {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             if self.parked.is_some() {
                 return Err(S::Error::custom(
                     "a parked alt guard must be settled before freezing",
                 ));
             }
-            (RawChan(self.chan.clone()), &self.out).serialize(s)
+            (RawChan::<T, false>(self.chan.clone()), &self.out).serialize(s)
         }
     }
 
-    impl<'de, T: DeserializeOwned + Send + 'static> Deserialize<'de> for RecvGuard<T> {
+    impl<'de, T: Serialize + DeserializeOwned + Send + 'static> Deserialize<'de> for RecvGuard<T> {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            let (chan, out): (RawChan<T>, Option<Result<T, RecvError>>) =
+            let (chan, out): (RawChan<T, false>, Option<Result<T, RecvError>>) =
                 Deserialize::deserialize(d)?;
             Ok(RecvGuard {
                 chan: chan.0,
@@ -271,20 +271,29 @@ mod serial {
         }
     }
 
-    impl<T: Serialize + Send + 'static> Serialize for SendGuard<T> {
+    impl<T: Serialize + DeserializeOwned + Send + 'static> Serialize for SendGuard<T> {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             if self.parked.is_some() {
                 return Err(S::Error::custom(
                     "a parked alt guard must be settled before freezing",
                 ));
             }
-            (RawChan(self.chan.clone()), &self.value, &self.out).serialize(s)
+            (
+                RawChan::<T, true>(self.chan.clone()),
+                &self.value,
+                &self.out,
+            )
+                .serialize(s)
         }
     }
 
-    impl<'de, T: DeserializeOwned + Send + 'static> Deserialize<'de> for SendGuard<T> {
+    impl<'de, T: Serialize + DeserializeOwned + Send + 'static> Deserialize<'de> for SendGuard<T> {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            type Form<T> = (RawChan<T>, Option<T>, Option<Result<(), SendError<T>>>);
+            type Form<T> = (
+                RawChan<T, true>,
+                Option<T>,
+                Option<Result<(), SendError<T>>>,
+            );
             let (chan, value, out): Form<T> = Deserialize::deserialize(d)?;
             Ok(SendGuard {
                 chan: chan.0,

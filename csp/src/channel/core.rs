@@ -112,6 +112,10 @@ pub(crate) struct State<T> {
     sendq: VecDeque<SendEntry<T>>,
     recvq: VecDeque<RecvEntry<T>>,
     next_id: u64,
+    /// A transport watching this channel (`migrate::link`): woken after
+    /// every lock section, then forgotten until it watches again.
+    #[cfg(feature = "migration")]
+    watch: Option<Waker>,
 }
 
 /// A channel's shared state. `Sender` and `Receiver` are counted handles to it.
@@ -340,6 +344,70 @@ impl<T> State<T> {
         )
     }
 
+    /// Asks for `w` to be woken after the next lock section (one-shot).
+    #[cfg(feature = "migration")]
+    pub(crate) fn set_watch(&mut self, w: &Waker) {
+        match &self.watch {
+            Some(old) if old.will_wake(w) => {}
+            _ => self.watch = Some(w.clone()),
+        }
+    }
+
+    /// `(parked senders, waiting receivers)` that a peer could complete now:
+    /// entries whose alt is still open, receivers whose slot is empty.
+    #[cfg(feature = "migration")]
+    pub(crate) fn parked_counts(&self) -> (usize, usize) {
+        let senders = self.sendq.iter().filter(|e| e.claim.open_to(None)).count();
+        let receivers = self
+            .recvq
+            .iter()
+            .filter(|e| e.slot.is_none() && e.claim.open_to(None))
+            .count();
+        (senders, receivers)
+    }
+
+    /// `(buffered, capacity, closed flag, senders, receivers)`.
+    #[cfg(feature = "migration")]
+    pub(crate) fn shape(&self) -> (usize, usize, bool, usize, usize) {
+        (
+            self.buf.len(),
+            self.cap,
+            self.closed,
+            self.senders,
+            self.receivers,
+        )
+    }
+
+    /// Hands `v` to a waiting receiver, or else appends it to the buffer even
+    /// past capacity: a value a remote sender already let go of (its send
+    /// completed) must not be refused. `Err` gives it back when the channel
+    /// is closed or nobody can receive.
+    #[cfg(feature = "migration")]
+    pub(crate) fn inject(&mut self, v: T, wake: &mut Wakeups) -> Result<(), T> {
+        if self.is_closed() {
+            return Err(v);
+        }
+        if let Err(v) = self.deliver(v, wake) {
+            self.buf.push_back(v);
+        }
+        Ok(())
+    }
+
+    /// Hands `v` only to a waiting receiver (never the buffer).
+    #[cfg(feature = "migration")]
+    pub(crate) fn hand_over(&mut self, v: T, wake: &mut Wakeups) -> Result<(), T> {
+        if self.is_closed() {
+            return Err(v);
+        }
+        self.deliver(v, wake)
+    }
+
+    /// Puts `v` back at the head (a remote receiver returned it unused).
+    #[cfg(feature = "migration")]
+    pub(crate) fn put_back(&mut self, v: T, wake: &mut Wakeups) {
+        self.restore(v, wake)
+    }
+
     /// Whether the channel refuses further sends.
     pub(crate) fn closed_for_send(&self) -> bool {
         self.is_closed()
@@ -396,6 +464,8 @@ impl<T> Chan<T> {
                 sendq: VecDeque::new(),
                 recvq: VecDeque::new(),
                 next_id: 0,
+                #[cfg(feature = "migration")]
+                watch: None,
             }),
             #[cfg(feature = "migration")]
             id: std::sync::OnceLock::new(),
@@ -412,7 +482,12 @@ impl<T> Chan<T> {
         let r = {
             let mut st = self.lock();
             st.seq = st.seq.wrapping_add(1);
-            f(&mut st, &mut wake)
+            let r = f(&mut st, &mut wake);
+            #[cfg(feature = "migration")]
+            if let Some(w) = st.watch.take() {
+                wake.push(w);
+            }
+            r
         };
         wake.wake();
         r
@@ -427,11 +502,11 @@ impl<T> Chan<T> {
     }
 
     pub(crate) fn add_sender(&self) {
-        self.lock().senders += 1;
+        self.with(|st, _| st.senders += 1);
     }
 
     pub(crate) fn add_receiver(&self) {
-        self.lock().receivers += 1;
+        self.with(|st, _| st.receivers += 1);
     }
 
     /// Drops a sender handle; the last one closes the channel.

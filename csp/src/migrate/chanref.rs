@@ -23,6 +23,7 @@ use std::sync::{Mutex, OnceLock, Weak};
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::link::{self, EndKind, Port, RemoteRef};
 use crate::channel::Chan;
 use crate::sync::Arc;
 use crate::{Receiver, Sender};
@@ -79,19 +80,15 @@ pub(crate) mod serde_bytes_compat {
     }
 }
 
-/// Which end a reference is.
-#[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
-enum EndKind {
-    Sender,
-    Receiver,
-    /// A pending operation's handle: keeps no count.
-    Raw,
-}
-
+/// A channel end as serialized: a local reference (`chan` is the id in
+/// this OS process, resolved through the freeze/thaw contexts), or, while a
+/// transport's codec is installed, a reference to the channel's home node.
 #[derive(Serialize, Deserialize)]
 struct EndRef {
     chan: u64,
     end: EndKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    remote: Option<RemoteRef>,
 }
 
 type AnyChan = dyn Any + Send + Sync;
@@ -108,7 +105,7 @@ fn lock_registry() -> std::sync::MutexGuard<'static, HashMap<u64, Weak<AnyChan>>
 }
 
 /// The channel's id, registering it process-wide on first use.
-fn id_of<T: Send + 'static>(chan: &Arc<Chan<T>>) -> u64 {
+pub(crate) fn id_of<T: Send + 'static>(chan: &Arc<Chan<T>>) -> u64 {
     *chan.id.get_or_init(|| {
         // Ids travel in checkpoints to other OS processes, so they must not
         // collide with the ids those processes issue themselves: each
@@ -306,29 +303,44 @@ fn rebuild<T: DeserializeOwned + Send + 'static, E: serde::de::Error>(
     Ok(any)
 }
 
-impl<T: Serialize + Send + 'static> Serialize for Sender<T> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let chan = note::<T, S::Error>(&self.chan, Some(Box::new(self.clone())))?;
-        EndRef {
-            chan,
-            end: EndKind::Sender,
+/// Serializes an end of `chan`: through the installed transport codec if
+/// there is one, else as a local reference noted in the freeze context.
+fn write_end<T, S>(
+    chan: &Arc<Chan<T>>,
+    end: EndKind,
+    keep: Option<Box<dyn Any + Send>>,
+    s: S,
+) -> Result<S::Ok, S::Error>
+where
+    T: Serialize + DeserializeOwned + Send + 'static,
+    S: Serializer,
+{
+    if let Some(codec) = link::codec() {
+        let r = codec
+            .export(&Port::of(chan), end)
+            .map_err(serde::ser::Error::custom)?;
+        return EndRef {
+            chan: r.chan,
+            end,
+            remote: Some(r),
         }
-        .serialize(s)
+        .serialize(s);
     }
+    let chan = note::<T, S::Error>(chan, keep)?;
+    EndRef {
+        chan,
+        end,
+        remote: None,
+    }
+    .serialize(s)
 }
 
-impl<T: Serialize + Send + 'static> Serialize for Receiver<T> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let chan = note::<T, S::Error>(&self.chan, Some(Box::new(self.clone())))?;
-        EndRef {
-            chan,
-            end: EndKind::Receiver,
-        }
-        .serialize(s)
-    }
-}
-
-fn read_end<'de, D: Deserializer<'de>>(d: D, want: EndKind) -> Result<u64, D::Error> {
+/// Deserializes an end of the expected kind into its channel (uncounted).
+fn read_end<'de, T, D>(d: D, want: EndKind) -> Result<Arc<Chan<T>>, D::Error>
+where
+    T: Serialize + DeserializeOwned + Send + 'static,
+    D: Deserializer<'de>,
+{
     let r = EndRef::deserialize(d)?;
     if r.end != want {
         return Err(D::Error::custom(format!(
@@ -336,41 +348,92 @@ fn read_end<'de, D: Deserializer<'de>>(d: D, want: EndKind) -> Result<u64, D::Er
             r.end
         )));
     }
-    Ok(r.chan)
+    let Some(remote) = r.remote else {
+        return resolve::<T, D::Error>(r.chan);
+    };
+    let codec = link::codec().ok_or_else(|| {
+        D::Error::custom(format!(
+            "the frame holds an end of channel {:x} homed on node {:016x}: only a csp-net node can thaw it",
+            remote.chan, remote.home
+        ))
+    })?;
+    let mut proxy = || {
+        Port::of(&Arc::new(Chan::<T>::with_state(
+            0,
+            false,
+            VecDeque::new(),
+            0,
+        )))
+    };
+    let port = codec
+        .import(&remote, want, &mut proxy)
+        .map_err(D::Error::custom)?;
+    port.typed::<T>().ok_or_else(|| {
+        D::Error::custom(format!(
+            "channel {:x} carries a different message type than this frame expects",
+            remote.chan
+        ))
+    })
 }
 
-impl<'de, T: DeserializeOwned + Send + 'static> Deserialize<'de> for Sender<T> {
+impl<T: Serialize + DeserializeOwned + Send + 'static> Serialize for Sender<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        write_end(&self.chan, EndKind::Sender, Some(Box::new(self.clone())), s)
+    }
+}
+
+impl<T: Serialize + DeserializeOwned + Send + 'static> Serialize for Receiver<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        write_end(
+            &self.chan,
+            EndKind::Receiver,
+            Some(Box::new(self.clone())),
+            s,
+        )
+    }
+}
+
+impl<'de, T: Serialize + DeserializeOwned + Send + 'static> Deserialize<'de> for Sender<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let chan = resolve::<T, D::Error>(read_end(d, EndKind::Sender)?)?;
+        let chan = read_end::<T, D>(d, EndKind::Sender)?;
         chan.add_sender();
         Ok(Sender { chan })
     }
 }
 
-impl<'de, T: DeserializeOwned + Send + 'static> Deserialize<'de> for Receiver<T> {
+impl<'de, T: Serialize + DeserializeOwned + Send + 'static> Deserialize<'de> for Receiver<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let chan = resolve::<T, D::Error>(read_end(d, EndKind::Receiver)?)?;
+        let chan = read_end::<T, D>(d, EndKind::Receiver)?;
         chan.add_receiver();
         Ok(Receiver { chan })
     }
 }
 
-/// An uncounted handle to a channel, as held by a pending operation.
-pub(crate) struct RawChan<T>(pub(crate) Arc<Chan<T>>);
+/// An uncounted handle to a channel, as held by a pending operation;
+/// `SEND` tells which side of the channel the operation is on, which a
+/// transport needs to pick the right proxy.
+pub(crate) struct RawChan<T, const SEND: bool>(pub(crate) Arc<Chan<T>>);
 
-impl<T: Serialize + Send + 'static> Serialize for RawChan<T> {
+impl<T, const SEND: bool> RawChan<T, SEND> {
+    const KIND: EndKind = if SEND {
+        EndKind::RawSend
+    } else {
+        EndKind::RawRecv
+    };
+}
+
+impl<T: Serialize + DeserializeOwned + Send + 'static, const SEND: bool> Serialize
+    for RawChan<T, SEND>
+{
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let chan = note::<T, S::Error>(&self.0, None)?;
-        EndRef {
-            chan,
-            end: EndKind::Raw,
-        }
-        .serialize(s)
+        write_end(&self.0, Self::KIND, None, s)
     }
 }
 
-impl<'de, T: DeserializeOwned + Send + 'static> Deserialize<'de> for RawChan<T> {
+impl<'de, T: Serialize + DeserializeOwned + Send + 'static, const SEND: bool> Deserialize<'de>
+    for RawChan<T, SEND>
+{
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(RawChan(resolve::<T, D::Error>(read_end(d, EndKind::Raw)?)?))
+        Ok(RawChan(read_end::<T, D>(d, Self::KIND)?))
     }
 }

@@ -119,6 +119,8 @@ type FreezeReply = oneshot::Sender<Result<Frozen, FreezeError>>;
 #[derive(Default)]
 struct Control {
     requested: AtomicBool,
+    /// The transport codec the pending freeze serializes channel ends with.
+    codec: Mutex<Option<Arc<dyn super::link::EndCodec>>>,
     /// The pending freeze's reply, and whether the driver is gone (then no
     /// reply will ever be sent, so none may wait).
     reply: Mutex<(Option<FreezeReply>, bool)>,
@@ -158,7 +160,17 @@ impl<D: Drivable> Driver<D> {
         let Some(reply) = self.ctl.lock().0.take() else {
             return false;
         };
-        match frame.freeze() {
+        let codec = self
+            .ctl
+            .codec
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let frozen = match codec {
+            Some(c) => super::link::with_codec(c, || frame.freeze()),
+            None => frame.freeze(),
+        };
+        match frozen {
             Ok(frozen) => {
                 self.frame = None;
                 let _ = reply.send(Ok(frozen));
@@ -249,6 +261,23 @@ impl<T> ProcessHandle<T> {
     /// thawed or dropped. Waits for the process's next poll, which comes
     /// promptly: the request wakes it.
     pub async fn freeze(&self) -> Result<Frozen, FreezeError> {
+        self.freeze_inner(None).await
+    }
+
+    /// Freezes like [`freeze`](Self::freeze), serializing channel ends
+    /// through a transport's codec (csp-net uses this to move a process to
+    /// another node: its ends become references to their home nodes).
+    pub async fn freeze_with(
+        &self,
+        codec: Arc<dyn super::link::EndCodec>,
+    ) -> Result<Frozen, FreezeError> {
+        self.freeze_inner(Some(codec)).await
+    }
+
+    async fn freeze_inner(
+        &self,
+        codec: Option<Arc<dyn super::link::EndCodec>>,
+    ) -> Result<Frozen, FreezeError> {
         let (tx, rx) = oneshot::channel();
         {
             let mut reply = self.ctl.lock();
@@ -259,6 +288,7 @@ impl<T> ProcessHandle<T> {
                 return Err(FreezeError::AlreadyFreezing);
             }
             reply.0 = Some(tx);
+            *self.ctl.codec.lock().unwrap_or_else(|e| e.into_inner()) = codec;
         }
         self.ctl.requested.store(true, Ordering::Release);
         self.ctl.waker.wake();

@@ -28,6 +28,7 @@
 pub(crate) mod chanref;
 mod frozen;
 mod handle;
+pub mod link;
 mod registry;
 
 pub use chanref::ChannelSnapshot;

@@ -253,14 +253,14 @@ mod serial {
         Done(C, Result<T, ()>),
     }
 
-    impl<T: Serialize + Send + 'static> Serialize for RecvPause<T> {
+    impl<T: Serialize + DeserializeOwned + Send + 'static> Serialize for RecvPause<T> {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             if matches!(self.op, RecvOp::Parked(_)) {
                 return Err(S::Error::custom(
                     "a parked receive must be settled before freezing",
                 ));
             }
-            let chan = RawChan(self.chan.clone());
+            let chan = RawChan::<T, false>(self.chan.clone());
             match &self.done {
                 None => RecvState::<_, &T>::Start(chan).serialize(s),
                 Some(r) => RecvState::Done(chan, r.as_ref().map_err(|_| ())).serialize(s),
@@ -268,9 +268,9 @@ mod serial {
         }
     }
 
-    impl<'de, T: DeserializeOwned + Send + 'static> Deserialize<'de> for RecvPause<T> {
+    impl<'de, T: Serialize + DeserializeOwned + Send + 'static> Deserialize<'de> for RecvPause<T> {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            let (chan, done) = match RecvState::<RawChan<T>, T>::deserialize(d)? {
+            let (chan, done) = match RecvState::<RawChan<T, false>, T>::deserialize(d)? {
                 RecvState::Start(c) => (c, None),
                 RecvState::Done(c, r) => (c, Some(r.map_err(|()| RecvError))),
             };
@@ -288,9 +288,9 @@ mod serial {
         Sent(C),
     }
 
-    impl<T: Serialize + Send + 'static> Serialize for SendPause<T> {
+    impl<T: Serialize + DeserializeOwned + Send + 'static> Serialize for SendPause<T> {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            let chan = RawChan(self.chan.clone());
+            let chan = RawChan::<T, true>(self.chan.clone());
             match (&self.op, self.sent) {
                 (_, true) => SendState::<_, &T>::Sent(chan).serialize(s),
                 (SendOp::Start(v), false) => SendState::Start(chan, v).serialize(s),
@@ -301,9 +301,9 @@ mod serial {
         }
     }
 
-    impl<'de, T: DeserializeOwned + Send + 'static> Deserialize<'de> for SendPause<T> {
+    impl<'de, T: Serialize + DeserializeOwned + Send + 'static> Deserialize<'de> for SendPause<T> {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            Ok(match SendState::<RawChan<T>, T>::deserialize(d)? {
+            Ok(match SendState::<RawChan<T, true>, T>::deserialize(d)? {
                 SendState::Start(c, v) => SendPause {
                     chan: c.0,
                     op: SendOp::Start(v),
