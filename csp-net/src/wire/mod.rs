@@ -26,12 +26,26 @@
 //! is a [`WireError`] with a message for the log, after which the
 //! connection is closed: a byte stream that went wrong once cannot be
 //! trusted to be back in step. No input makes these functions panic.
-
+//!
+//! # Handshake
+//!
+//! The first frames on a connection are [`HandshakeMsg`]s. Both sides send
+//! a hello (magic, [`PROTOCOL_VERSION`], node id, name, fresh nonce), then
+//! a proof: an HMAC-SHA256 under the shared cluster secret over both
+//! nonces, both node ids and the sender's role. The secret never crosses
+//! the wire; a peer is accepted only once its proof verifies. A side that
+//! gives up sends a refusal saying why, so both logs explain a version
+//! mismatch or a wrong secret. See [`Handshake`] for the sequence.
 
 mod codec;
 mod error;
 mod frame;
+mod handshake;
 
 pub use codec::{decode_msg, encode_msg, MAX_DEPTH};
 pub use error::{HandshakeError, WireError};
 pub use frame::{encode_frame, FrameDecoder, HEADER_LEN};
+pub use handshake::{
+    Handshake, HandshakeFailure, HandshakeMsg, PeerInfo, Role, Step, HANDSHAKE_MAGIC, MAX_NAME_LEN,
+    NONCE_LEN, PROTOCOL_VERSION,
+};
