@@ -24,7 +24,13 @@ use syn::{Expr, Token};
 pub(crate) fn par(input: TokenStream) -> TokenStream {
     let branches = match Punctuated::<Expr, Token![,]>::parse_terminated.parse2(input) {
         Ok(b) => b,
-        Err(e) => return e.to_compile_error(),
+        Err(e) => {
+            return crate::errors::or_help(
+                e,
+                "separate `par!` branches with commas: `par!(a.recv(), b.send(v))`",
+            )
+            .to_compile_error()
+        }
     };
     if branches.is_empty() {
         return quote!(());

@@ -20,6 +20,8 @@ pub(crate) struct Alt {
 
 /// A guarded arm.
 pub(crate) struct Arm {
+    /// The guard as written (for spans).
+    pub(crate) guard: Expr,
     pub(crate) pat: Pat,
     pub(crate) kind: GuardKind,
     pub(crate) cond: Option<Expr>,
@@ -36,8 +38,8 @@ pub(crate) enum GuardKind {
     After { dur: Expr },
 }
 
-const GUARD_HELP: &str =
-    "an alt! guard is `rx.recv()`, `tx.send(value)`, `after(duration)` or `default`";
+const GUARD_HELP: &str = "an alt! guard is `rx.recv()`, `tx.send(value)`, `after(duration)` or \
+     `default`; to wait for anything else, run it in a task that sends its result on a channel";
 
 impl Alt {
     pub(crate) fn from_input(input: AltInput) -> syn::Result<Alt> {
@@ -45,31 +47,42 @@ impl Alt {
         let mut arms = Vec::new();
         let mut default: Option<Expr> = None;
         if input.arms.is_empty() {
-            errs.push(Span::call_site(), "alt! needs at least one arm");
+            errs.push(
+                Span::call_site(),
+                "alt! needs at least one arm",
+                "add an arm: `Ok(v) = rx.recv() => ..`, `tx.send(value) => ..`, \
+                 `after(duration) => ..` or `default => ..`",
+            );
         }
         for raw in input.arms {
             match raw.guard {
                 RawGuard::Default(kw) => {
                     check_default(&mut errs, &raw.pat, &raw.cond);
                     if default.is_some() {
-                        errs.push(kw.span(), "alt! may have only one `default` arm");
+                        errs.push(
+                            kw.span(),
+                            "alt! may have only one `default` arm",
+                            "merge the two `default` arms into one",
+                        );
                     }
                     default = Some(raw.body);
                 }
                 RawGuard::Expr(ref e) => {
                     if let Some(kind) = classify(&mut errs, e) {
-                        arms.push(arm(raw.pat, kind, raw.cond, raw.body));
+                        arms.push(arm(e.clone(), raw.pat, kind, raw.cond, raw.body));
                     }
                 }
             }
         }
         if let Some(extra) = arms.get(MAX_ARMS) {
             errs.push_spanned(
-                &extra.body,
+                &extra.guard,
                 format!(
                     "alt! supports at most {MAX_ARMS} guarded arms; this is arm {}",
                     MAX_ARMS + 1
                 ),
+                "merge arms on channels that carry the same message type, or handle some \
+                 channels in a nested alt! in one arm's body",
             );
         }
         errs.finish(Alt {
@@ -82,23 +95,29 @@ impl Alt {
 
 fn check_default(errs: &mut Errors, pat: &Option<Pat>, cond: &Option<Expr>) {
     if let Some(p) = pat {
-        errs.push(
-            p.span(),
-            "the `default` arm binds nothing; remove `pattern =`",
+        errs.push_spanned(
+            p,
+            "the `default` arm binds nothing",
+            "remove the pattern and its `=`: `default => ..`",
         );
     }
     if let Some(c) = cond {
-        errs.push_spanned(c, "the `default` arm cannot have a precondition");
+        errs.push_spanned(
+            c,
+            "the `default` arm cannot have a precondition: it runs when no guarded arm is ready",
+            "remove `, if ..`; to choose between two fallbacks, branch inside its body",
+        );
     }
 }
 
-fn arm(pat: Option<Pat>, kind: GuardKind, cond: Option<Expr>, body: Expr) -> Arm {
+fn arm(guard: Expr, pat: Option<Pat>, kind: GuardKind, cond: Option<Expr>, body: Expr) -> Arm {
     let pat = pat.unwrap_or_else(|| match kind {
         GuardKind::Recv { .. } => parse_quote!(::core::result::Result::Ok(_)),
         GuardKind::Send { .. } => parse_quote!(::core::result::Result::Ok(())),
         GuardKind::After { .. } => parse_quote!(()),
     });
     Arm {
+        guard,
         pat,
         kind,
         cond,
@@ -110,15 +129,20 @@ fn arm(pat: Option<Pat>, kind: GuardKind, cond: Option<Expr>, body: Expr) -> Arm
 fn classify(errs: &mut Errors, e: &Expr) -> Option<GuardKind> {
     match e {
         Expr::Await(a) => {
-            errs.push(
-                a.await_token.span(),
+            errs.push_spanned(
+                crate::errors::range(a.dot_token.span, a.await_token.span),
+                "an alt! guard is written without `.await`",
                 "remove `.await`: alt! waits on its guards itself",
             );
             None
         }
         Expr::MethodCall(m) if m.method == "recv" => {
             if !m.args.is_empty() {
-                errs.push_spanned(&m.args, "`recv()` takes no arguments");
+                errs.push_spanned(
+                    &m.args,
+                    "`recv()` takes no arguments",
+                    "write `rx.recv()`; for a timeout, add an `after(duration) => ..` arm",
+                );
                 return None;
             }
             Some(GuardKind::Recv {
@@ -127,9 +151,11 @@ fn classify(errs: &mut Errors, e: &Expr) -> Option<GuardKind> {
         }
         Expr::MethodCall(m) if m.method == "send" => {
             if m.args.len() != 1 {
-                errs.push(
-                    m.method.span(),
-                    "`send` takes exactly one value: `tx.send(value)`",
+                errs.push_spanned(
+                    crate::errors::range(m.method.span(), m.paren_token.span.close()),
+                    "`send` takes exactly one value",
+                    "write `tx.send(value)`; to send several values at once, send a tuple: \
+                     `tx.send((a, b))`",
                 );
                 return None;
             }
@@ -140,9 +166,10 @@ fn classify(errs: &mut Errors, e: &Expr) -> Option<GuardKind> {
         }
         Expr::Call(c) if is_ident(&c.func, "after") => {
             if c.args.len() != 1 {
-                errs.push(
-                    c.func.span(),
-                    "`after` takes exactly one duration: `after(d)`",
+                errs.push_spanned(
+                    crate::errors::range(c.func.span(), c.paren_token.span.close()),
+                    "`after` takes exactly one duration",
+                    "write `after(Duration::from_millis(100))`",
                 );
                 return None;
             }
@@ -151,7 +178,11 @@ fn classify(errs: &mut Errors, e: &Expr) -> Option<GuardKind> {
             })
         }
         other => {
-            errs.push_spanned(other, GUARD_HELP);
+            errs.push_spanned(
+                other,
+                format!("`{}` is not an alt! guard", crate::errors::show(other)),
+                GUARD_HELP,
+            );
             None
         }
     }

@@ -41,7 +41,11 @@ impl Parse for AltInput {
             if id != "biased" {
                 return Err(syn::Error::new(
                     id.span(),
-                    "unknown alt! option; the only one is `biased;` (the priority form)",
+                    crate::errors::with_help(
+                        format!("unknown alt! option `{id}`"),
+                        "the only option is `biased;` (arms are tried in order); without it \
+                         the choice is fair",
+                    ),
                 ));
             }
             input.parse::<Token![;]>()?;
@@ -108,7 +112,10 @@ impl Parse for RawArm {
         } else if !input.is_empty() && !block_like {
             return Err(syn::Error::new_spanned(
                 &body,
-                "expected `,` after this alt! arm's body",
+                crate::errors::with_help(
+                    "expected `,` after this alt! arm's body",
+                    "end the arm with `,` (a `{ .. }` body needs none)",
+                ),
             ));
         }
         Ok(RawArm {

@@ -387,10 +387,11 @@ impl Ctx<'_> {
                 .copied()
                 .find(|&d| super::names::key(&self.l.decls[d].name) == n);
             if let Some(d) = d {
-                if self.f.fields.contains(&d)
-                    && !self.f.carried[s].contains(&d)
-                    && !out.contains(&d)
-                {
+                // A frame local: a parameter or a carried local (whose
+                // field it may share with other declarations of its name).
+                let is_field =
+                    d < self.sig.params.len() || self.f.carried.iter().any(|c| c.contains(&d));
+                if is_field && !self.f.carried[s].contains(&d) && !out.contains(&d) {
                     out.push(d);
                 }
             }

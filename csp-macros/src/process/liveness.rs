@@ -5,18 +5,21 @@
 //! locals live at the start of a state and visible there are exactly what
 //! the frame must carry into that state, so every transition stores them
 //! and every state takes them back out. Each such local must have a
-//! written type (the frame field needs one) and must be the only binding
-//! of its name in the process (so storing `x` always means the same `x`).
+//! written type (the frame field needs one). The frame has one field per
+//! name, so the bindings of such a name must never be in scope together
+//! (no shadowing), must share one written type, and must not be hidden by
+//! another binding of the name where code jumps to another state: then
+//! storing `x` always means the `x` in scope.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use syn::visit::Visit;
 
-use super::lower::{is_binding, Code, Cont, DeclId, Lowered};
+use super::lower::{is_binding, Binding, Code, Cont, DeclId, Lowered};
 use super::names::{expr_uses, key, pat_binds, stmt_kills, stmt_uses, Names};
 use super::pause::{AltGuardKind, PauseKind};
 use super::signature::Signature;
-use crate::errors::Errors;
+use crate::errors::{range, show, Errors};
 
 /// What the frame holds.
 pub(crate) struct Frame {
@@ -214,12 +217,22 @@ pub(crate) fn analyse(sig: &Signature, body: &syn::Block, l: &Lowered) -> syn::R
         .map(|s| visible_live(l, s, &live.live_in[s], sig.params.len(), &moved))
         .collect();
     let mut errs = Errors::default();
-    let mut fields: Vec<DeclId> = (0..sig.params.len()).collect();
     let all: BTreeSet<DeclId> = carried.iter().flatten().copied().collect();
-    let bindings = count_bindings(body);
     for &d in &all {
-        check_carried(&mut errs, l, d, &bindings, sig);
-        if !fields.contains(&d) {
+        check_type(&mut errs, l, d);
+    }
+    let names: BTreeSet<String> = all.iter().map(|&d| key(&l.decls[d].name)).collect();
+    let rebound = bound_in_jumping_code(l);
+    for n in &names {
+        check_name(&mut errs, l, n, &all, &rebound);
+    }
+    // One field per name: the declarations of a name that lives across a
+    // pause never overlap and all have one type (checked above), so they
+    // share it.
+    let mut fields: Vec<DeclId> = (0..sig.params.len()).collect();
+    for &d in &all {
+        let k = key(&l.decls[d].name);
+        if !fields.iter().any(|&f| key(&l.decls[f].name) == k) {
             fields.push(d);
         }
     }
@@ -350,59 +363,174 @@ fn moved_names(body: &syn::Block) -> Names {
     m.0
 }
 
-fn check_carried(
-    errs: &mut Errors,
-    l: &Lowered,
-    d: DeclId,
-    bindings: &BTreeMap<String, usize>,
-    sig: &Signature,
-) {
+/// A carried local needs a written, owned type.
+fn check_type(errs: &mut Errors, l: &Lowered, d: DeclId) {
     let decl = &l.decls[d];
     let name = &decl.name;
-    if decl.ty.is_none() {
-        let fix = if decl.by_pattern {
-            format!(
-                "rebind it under a name of its own, with a type, where it is bound: \
-                 `let {name}_: T = {name};` (a name that lives across a pause is bound only once)"
-            )
-        } else {
-            format!("write its type: `let {name}: T = ...`")
+    let Some(ty) = &decl.ty else {
+        let mutable = if decl.mutable { "mut " } else { "" };
+        let (how, fix) = match decl.how {
+            Binding::Let | Binding::Param => (
+                "",
+                format!("write its type: `let {mutable}{name}: T = ..;`"),
+            ),
+            Binding::LetPattern => (
+                " (bound by a pattern)",
+                format!(
+                    "rebind it with a type under a name of its own after the `let` \
+                     (`let {name}2: T = {name};`), or for a tuple type the whole pattern \
+                     (`let (a, b): (T, U) = ..;`)"
+                ),
+            ),
+            Binding::Pattern => (
+                " (bound by a pattern)",
+                format!(
+                    "rebind it with a type under a name of its own where it is bound \
+                     (`let {name}2: T = {name};`) and use `{name}2` after the pause"
+                ),
+            ),
+            // A generated local has no type only after an error about its
+            // pause point.
+            Binding::Hidden => return,
         };
         errs.push(
             name.span(),
-            format!("`{name}` lives across a pause point, so the process frame stores it and needs its type; {fix}"),
+            format!(
+                "`{name}`{how} lives across a pause point, so the process frame stores it and \
+                 needs its type"
+            ),
+            fix,
         );
-    } else if let Some(span) = decl.ty.as_ref().and_then(super::signature::borrowed) {
-        errs.push(
-            span,
-            format!("`{name}` holds a borrow across a pause point; a frame can only hold owned values (clone it, or end the borrow before the pause)"),
-        );
-    }
-    let is_param = sig.params.iter().any(|p| key(&p.name) == key(name));
-    let count = bindings.get(&key(name)).copied().unwrap_or(0) + usize::from(is_param);
-    if count > 1 && !key(name).starts_with("__csp_") {
-        errs.push(
-            name.span(),
-            format!("`{name}` lives across a pause point but the process binds that name more than once; give each binding its own name"),
+        return;
+    };
+    if let Some(b) = super::signature::borrowed(ty) {
+        let fix = match &b.owned {
+            Some(t) => format!(
+                "hold an owned `{t}` instead (clone what it borrows), or finish using the \
+                 borrow before the pause"
+            ),
+            None => "hold a type that owns its data, or finish using the borrow before the pause"
+                .to_string(),
+        };
+        errs.push_spanned(
+            &b.tokens,
+            format!(
+                "`{name}` holds a borrow across a pause point, but a frame can only hold owned \
+                 values (it may be moved, or frozen and resumed elsewhere)"
+            ),
+            fix,
         );
     }
 }
 
-/// How many times each name is bound by a pattern in the body (closures and
-/// nested items excluded: they cannot jump between states).
-fn count_bindings(body: &syn::Block) -> BTreeMap<String, usize> {
-    struct C(BTreeMap<String, usize>);
-    impl<'ast> Visit<'ast> for C {
+/// The frame has one field per name, so the declarations of a name that
+/// lives across a pause must be interchangeable: never in scope together
+/// (no shadowing), one written type, and not hidden by another binding of
+/// the name in code that jumps to another state.
+fn check_name(
+    errs: &mut Errors,
+    l: &Lowered,
+    n: &str,
+    carried: &BTreeSet<DeclId>,
+    rebound: &[proc_macro2::Ident],
+) {
+    if n.starts_with("__csp_") {
+        return;
+    }
+    let decls: Vec<DeclId> = (0..l.decls.len())
+        .filter(|&d| key(&l.decls[d].name) == n)
+        .collect();
+    let name = &l.decls[decls[0]].name;
+    if let Some((outer, inner)) = decls
+        .iter()
+        .find_map(|&d| l.decls[d].shadows.map(|o| (o, d)))
+    {
+        let (a, b) = (&l.decls[outer].name, &l.decls[inner].name);
+        errs.push_spanned(
+            range(a.span(), b.span()),
+            format!(
+                "`{name}` lives across a pause point and is bound again while the first `{name}` \
+                 is still in scope: the frame holds one `{name}`, so it cannot keep both"
+            ),
+            format!("give the second binding a name of its own (`{name}2`)"),
+        );
+        return;
+    }
+    let typed: Vec<(DeclId, String)> = decls
+        .iter()
+        .filter(|d| carried.contains(d))
+        .filter_map(|&d| l.decls[d].ty.as_ref().map(|t| (d, show(t))))
+        .collect();
+    if let Some((first, t1)) = typed.first() {
+        if let Some((other, t2)) = typed.iter().find(|(_, t)| t != t1) {
+            let (a, b) = (&l.decls[*first].name, &l.decls[*other].name);
+            errs.push_spanned(
+                range(a.span(), b.span()),
+                format!(
+                    "`{name}` is bound twice with different types (`{t1}` and `{t2}`), and both \
+                     live across a pause point: the frame holds one `{name}` of one type"
+                ),
+                "give one of them a name of its own, or write the same type for both",
+            );
+            return;
+        }
+    }
+    if let Some(hidden) = rebound.iter().find(|i| key(i) == n) {
+        errs.push(
+            hidden.span(),
+            format!(
+                "this `{name}` hides the `{name}` that lives across a pause point, in code that \
+                 jumps (`break`/`continue`) to where the frame holds `{name}`"
+            ),
+            format!("give this binding a name of its own (`{name}2`)"),
+        );
+    }
+}
+
+/// Names bound inside user code that contains a jump to another state
+/// (which stores the carried locals by name, so a binding hiding one of
+/// them there would store the wrong value). A statement's own `let` pattern
+/// is bound after its value is computed, so it is not counted.
+fn bound_in_jumping_code(l: &Lowered) -> Vec<proc_macro2::Ident> {
+    struct B(Vec<proc_macro2::Ident>);
+    impl<'ast> Visit<'ast> for B {
         fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
             if is_binding(&p.ident) {
-                *self.0.entry(key(&p.ident)).or_default() += 1;
+                self.0.push(p.ident.clone());
             }
             syn::visit::visit_pat_ident(self, p);
         }
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
-    let mut c = C(BTreeMap::new());
-    c.visit_block(body);
-    c.0
+    fn walk(code: &[Code], b: &mut B) {
+        for c in code {
+            match c {
+                Code::Stmt { stmt, jumps } if !jumps.is_empty() => match stmt {
+                    syn::Stmt::Local(local) => {
+                        if let Some(init) = &local.init {
+                            b.visit_expr(&init.expr);
+                            if let Some((_, els)) = &init.diverge {
+                                b.visit_expr(els);
+                            }
+                        }
+                    }
+                    other => b.visit_stmt(other),
+                },
+                Code::Assign { expr, jumps, .. } if !jumps.is_empty() => b.visit_expr(expr),
+                Code::If { then, els, .. } => {
+                    walk(then, b);
+                    walk(els, b);
+                }
+                Code::Match { arms, .. } => arms.iter().for_each(|a| walk(&a.body, b)),
+                _ => {}
+            }
+        }
+    }
+    let mut b = B(Vec::new());
+    for st in &l.states {
+        walk(&st.code, &mut b);
+    }
+    b.0
 }

@@ -11,7 +11,8 @@
 //!    whose code is the user's statements, with every pause point, and every
 //!    jump across one, turned into an explicit transition;
 //! 4. **check** (`liveness.rs`): which locals live across a pause point;
-//!    each must have a written type and a name of its own;
+//!    each must have a written type, and the bindings of one name share its
+//!    frame field, so they must not overlap and must agree on the type;
 //! 5. **expand** (`expand.rs`): the frame struct, its pending-operation
 //!    enum, the constructor, and `Process`/`Future` impls.
 //!
@@ -36,10 +37,61 @@ pub(crate) fn process(attr: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 fn run(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
-    let args: signature::Args = syn::parse2(attr)?;
-    let func: syn::ItemFn = syn::parse2(item)?;
-    let sig = signature::Signature::check(&args, &func)?;
+    let mut errs = crate::errors::Errors::default();
+    let args = match syn::parse2::<signature::Args>(attr) {
+        Ok(a) => a,
+        Err(e) => {
+            errs.push_err(e);
+            signature::Args::default()
+        }
+    };
+    let func = match syn::parse2::<syn::Item>(item.clone()) {
+        Ok(syn::Item::Fn(f)) => f,
+        Ok(other) => {
+            let what = match &other {
+                syn::Item::Struct(_) => "a struct",
+                syn::Item::Enum(_) => "an enum",
+                syn::Item::Impl(_) => "an `impl` block",
+                syn::Item::Mod(_) => "a module",
+                syn::Item::Trait(_) => "a trait",
+                _ => "this item",
+            };
+            let at = crate::errors::ends(&other)
+                .map(|(first, _)| first)
+                .unwrap_or_else(proc_macro2::Span::call_site);
+            let kw = item_keyword(&other).unwrap_or(at);
+            errs.push(
+                kw,
+                format!("#[process] applies to an `async fn`, not to {what}"),
+                "write the process as a function: `#[process] async fn name(params) -> T { .. }`",
+            );
+            return errs.finish(TokenStream::new());
+        }
+        Err(e) => {
+            errs.push_err(e);
+            return errs.finish(TokenStream::new());
+        }
+    };
+    // Argument and signature errors are reported together.
+    let sig = signature::Signature::check(&args, &func).map_err(|e| errs.push_err(e));
+    let sig = errs.finish(sig)?.expect("no errors were recorded");
     let lowered = lower::lower(&sig, &func.block)?;
     let frame = liveness::analyse(&sig, &func.block, &lowered)?;
     Ok(expand::expand(&sig, &func, &lowered, &frame))
+}
+
+/// The span of the keyword that says what kind of item this is.
+fn item_keyword(item: &syn::Item) -> Option<proc_macro2::Span> {
+    use syn::spanned::Spanned;
+    Some(match item {
+        syn::Item::Struct(s) => s.struct_token.span(),
+        syn::Item::Enum(e) => e.enum_token.span(),
+        syn::Item::Impl(i) => i.impl_token.span(),
+        syn::Item::Mod(m) => m.mod_token.span(),
+        syn::Item::Trait(t) => t.trait_token.span(),
+        syn::Item::Const(c) => c.const_token.span(),
+        syn::Item::Static(s) => s.static_token.span(),
+        syn::Item::Type(t) => t.type_token.span(),
+        _ => return None,
+    })
 }

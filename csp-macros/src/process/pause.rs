@@ -9,13 +9,13 @@
 //! (a literal, a variable, a field or reference of one), which reads the
 //! same after the pause; anything else is refused with the fix.
 
-use proc_macro2::Span;
-use quote::format_ident;
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, ToTokens};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{BinOp, Expr, ExprAwait, Ident};
 
-use crate::errors::Errors;
+use crate::errors::{ends, range, show, Errors};
 
 /// What a pause point waits for.
 #[derive(Clone)]
@@ -28,8 +28,13 @@ pub(crate) enum PauseKind {
     Sleep { dur: Expr },
     /// `yield_now().await`
     Yield,
-    /// `effect(fut).await` (or `effect::<T>(fut)`): `ty` is the output type.
-    Effect { fut: Expr, ty: Option<syn::Type> },
+    /// `effect(fut).await` (or `effect::<T>(fut)`): `ty` is the output type;
+    /// `at` the first and last token of the call as written (for errors).
+    Effect {
+        fut: Expr,
+        ty: Option<Box<syn::Type>>,
+        at: (Span, Span),
+    },
     /// `child(args).await`: a call to another process, whose frame (named
     /// by the same path in UpperCamelCase) nests in this one.
     Call {
@@ -72,8 +77,18 @@ pub(crate) fn is_par(m: &syn::Macro) -> bool {
     m.path.segments.last().is_some_and(|s| s.ident == "par")
 }
 
+/// `alt!` or `par!`, spanned from the path to the `!`.
+pub(crate) fn macro_name(m: &syn::Macro) -> TokenStream {
+    let first = m.path.span();
+    range(first, m.bang_token.span)
+}
+
 /// The most branches a `par!` inside a process may have.
 pub(crate) const MAX_PAR: usize = 8;
+
+/// The fix for awaiting anything else.
+pub(crate) const EFFECT_FIX: &str =
+    "run any other future as an effect: `let v: T = effect(async move { .. }).await;`";
 
 /// Classifies the branches of a `par!` in a process.
 pub(crate) fn classify_par(errs: &mut Errors, m: &syn::Macro) -> Option<PauseKind> {
@@ -82,31 +97,68 @@ pub(crate) fn classify_par(errs: &mut Errors, m: &syn::Macro) -> Option<PauseKin
     let branches = match parser.parse2(m.tokens.clone()) {
         Ok(b) => b,
         Err(e) => {
-            errs.push_err(e);
+            errs.push_err(crate::errors::or_help(
+                e,
+                "separate `par!` branches with commas: `par!(a.recv(), b.send(v))`",
+            ));
             return None;
         }
     };
-    if branches.is_empty() || branches.len() > MAX_PAR {
+    if branches.is_empty() {
         errs.push_spanned(
             m,
-            format!("`par!` in a process takes 1 to {MAX_PAR} branches"),
+            "`par!` in a process needs at least one branch",
+            "write the operations to run at once: `let (a, b): (T, U) = par!(rx.recv(), tx.send(v));`",
+        );
+        return None;
+    }
+    if branches.len() > MAX_PAR {
+        let extra = &branches[MAX_PAR];
+        let last = branches.last().expect("more than MAX_PAR branches");
+        let (first, _) = ends(extra).unwrap_or((m.path.span(), m.path.span()));
+        let (_, end) = ends(last).unwrap_or((first, first));
+        errs.push_spanned(
+            range(first, end),
+            format!(
+                "`par!` in a process runs at most {MAX_PAR} branches; this one has {}",
+                branches.len()
+            ),
+            "group some branches into a #[process] fn and run that as one branch, or use two \
+             `par!`s one after the other",
         );
         return None;
     }
     let mut kinds = Vec::new();
+    let mut ok = true;
     for b in &branches {
-        if has_pause_expr(b) {
+        if let Expr::Await(a) = b {
             errs.push_spanned(
                 b,
-                "a `par!` branch is one operation (`rx.recv()`, `tx.send(v)`, a process \
-                 call...) written without `.await`; it cannot contain a pause point itself",
+                "a `par!` branch is written without `.await`",
+                format!(
+                    "remove `.await` (`{}`): `par!` starts every branch and waits for all of them",
+                    show(&a.base)
+                ),
             );
-            return None;
+            ok = false;
+            continue;
         }
-        let awaited: ExprAwait = syn::parse_quote!(#b.await);
-        kinds.push(classify(errs, &awaited)?);
+        if let Some(inner) = first_pause(b) {
+            errs.push_spanned(
+                inner,
+                "a `par!` branch is one operation; it cannot contain a pause point itself",
+                "pause before the `par!`, bind the result to a typed local (`let v: T = ..;`) \
+                 and use `v` in the branch",
+            );
+            ok = false;
+            continue;
+        }
+        match classify_op(errs, b, Site::Branch(b)) {
+            Some(k) => kinds.push(k),
+            None => ok = false,
+        }
     }
-    Some(PauseKind::Par { branches: kinds })
+    ok.then_some(PauseKind::Par { branches: kinds })
 }
 
 /// Whether `e` is exactly the local `id`.
@@ -125,10 +177,6 @@ pub(crate) struct Pause {
     pub(crate) result: Ident,
 }
 
-const PAUSE_HELP: &str = "a process can pause on `ch.recv().await`, `ch.send(v).await`, \
-     `sleep(d).await`, `yield_now().await`, `effect(future).await` (for any other future) \
-     and `other_process(args).await`";
-
 fn last_segment(e: &Expr) -> Option<String> {
     match e {
         Expr::Path(p) if p.qself.is_none() => p.path.segments.last().map(|s| s.ident.to_string()),
@@ -137,16 +185,21 @@ fn last_segment(e: &Expr) -> Option<String> {
 }
 
 /// The channel of a pause must be a plain name, so its type can be looked up.
-fn chan_name(errs: &mut Errors, e: &Expr) -> Option<Ident> {
+fn chan_name(errs: &mut Errors, e: &Expr, end: &str) -> Option<Ident> {
     if let Expr::Path(p) = e {
         if let Some(id) = p.path.get_ident() {
             return Some(id.clone());
         }
     }
-    errs.push(
-        e.span(),
-        "the channel of a pause point must be a parameter or a local with a written type, \
-         named directly; bind it first: `let ch: Receiver<T> = ...;`",
+    errs.push_spanned(
+        e,
+        "the channel of a pause point must be a parameter or a typed local, named directly: \
+         the frame names the message type from the channel's written type",
+        format!(
+            "bind the channel end to a typed local first (`let ch: {end}<T> = {};`), then \
+             pause on `ch`",
+            show(e)
+        ),
     );
     None
 }
@@ -163,94 +216,264 @@ fn turbofish_type(func: &Expr) -> Option<syn::Type> {
     }
 }
 
+/// Where an operation is written: awaited, or as a `par!` branch (no
+/// `.await`). Errors span all of it.
+#[derive(Clone, Copy)]
+pub(crate) enum Site<'a> {
+    Await(&'a ExprAwait),
+    Branch(&'a Expr),
+}
+
+impl Site<'_> {
+    fn tokens(&self) -> TokenStream {
+        match self {
+            Site::Await(a) => a.to_token_stream(),
+            Site::Branch(b) => b.to_token_stream(),
+        }
+    }
+}
+
 /// Recognises a pause point; reports any other `.await`.
 pub(crate) fn classify(errs: &mut Errors, a: &ExprAwait) -> Option<PauseKind> {
-    match &*a.base {
-        Expr::MethodCall(m) if m.method == "recv" && m.args.is_empty() => Some(PauseKind::Recv {
-            chan: chan_name(errs, &m.receiver)?,
-        }),
-        Expr::MethodCall(m) if m.method == "send" && m.args.len() == 1 => Some(PauseKind::Send {
-            chan: chan_name(errs, &m.receiver)?,
-            value: m.args[0].clone(),
-        }),
-        Expr::Call(c) if last_segment(&c.func).as_deref() == Some("sleep") && c.args.len() == 1 => {
-            Some(PauseKind::Sleep {
-                dur: c.args[0].clone(),
+    classify_op(errs, &a.base, Site::Await(a))
+}
+
+/// Paths that are certainly not #[process] fns: associated functions
+/// (`Box::pin`, `Foo::new`) and the standard library.
+fn surely_not_process(p: &syn::ExprPath) -> bool {
+    let segs: Vec<String> = p
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    let (Some(first), Some(_)) = (segs.first(), segs.last()) else {
+        return false;
+    };
+    let typed = segs[..segs.len() - 1]
+        .iter()
+        .any(|s| s.starts_with(|c: char| c.is_uppercase()));
+    typed || (segs.len() > 1 && matches!(first.as_str(), "std" | "core" | "alloc"))
+}
+
+/// Recognises the operation `base` (what is awaited, or a `par!` branch).
+pub(crate) fn classify_op(errs: &mut Errors, base: &Expr, site: Site<'_>) -> Option<PauseKind> {
+    let awaited = matches!(site, Site::Await(_));
+    match base {
+        Expr::MethodCall(m) if m.method == "recv" => {
+            if !m.args.is_empty() {
+                errs.push_spanned(
+                    &m.args,
+                    "`recv()` takes no arguments",
+                    "write `rx.recv()`; for a timeout, use `alt!` with an `after(duration)` arm",
+                );
+                return None;
+            }
+            Some(PauseKind::Recv {
+                chan: chan_name(errs, &m.receiver, "Receiver")?,
+            })
+        }
+        Expr::MethodCall(m) if m.method == "send" => {
+            if m.args.len() != 1 {
+                errs.push_spanned(
+                    range(m.method.span(), m.paren_token.span.close()),
+                    "`send` takes exactly one value",
+                    "write `tx.send(value)`; to send several values at once, send a tuple: \
+                     `tx.send((a, b))`",
+                );
+                return None;
+            }
+            Some(PauseKind::Send {
+                chan: chan_name(errs, &m.receiver, "Sender")?,
+                value: m.args[0].clone(),
             })
         }
         Expr::Call(c)
-            if last_segment(&c.func).as_deref() == Some("yield_now") && c.args.is_empty() =>
+            if matches!(
+                last_segment(&c.func).as_deref(),
+                Some("sleep" | "yield_now" | "effect")
+            ) =>
         {
-            Some(PauseKind::Yield)
-        }
-        Expr::Call(c)
-            if last_segment(&c.func).as_deref() == Some("effect") && c.args.len() == 1 =>
-        {
-            Some(PauseKind::Effect {
-                fut: c.args[0].clone(),
-                ty: turbofish_type(&c.func),
+            let name = last_segment(&c.func).expect("matched");
+            let (want, example) = match name.as_str() {
+                "sleep" => (1, "sleep(Duration::from_millis(10))"),
+                "yield_now" => (0, "yield_now()"),
+                _ => (1, "effect(async move { .. })"),
+            };
+            if c.args.len() != want {
+                errs.push_spanned(
+                    range(c.func.span(), c.paren_token.span.close()),
+                    format!(
+                        "`{name}` takes {}",
+                        match want {
+                            0 => "no arguments",
+                            _ if name == "sleep" => "exactly one duration",
+                            _ => "exactly one future",
+                        }
+                    ),
+                    format!("write `{example}`"),
+                );
+                return None;
+            }
+            Some(match name.as_str() {
+                "sleep" => PauseKind::Sleep {
+                    dur: c.args[0].clone(),
+                },
+                "yield_now" => PauseKind::Yield,
+                _ => PauseKind::Effect {
+                    fut: c.args[0].clone(),
+                    ty: turbofish_type(&c.func).map(Box::new),
+                    at: ends(c).expect("a call has tokens"),
+                },
             })
         }
         Expr::Call(c) => match &*c.func {
-            Expr::Path(p)
-                if p.qself.is_none() && p.path.segments.iter().all(|s| s.arguments.is_none()) =>
-            {
-                Some(PauseKind::Call {
-                    func: p.clone(),
-                    args: c.args.iter().cloned().collect(),
-                })
+            Expr::Path(p) if p.qself.is_some() || surely_not_process(p) => {
+                errs.push_spanned(
+                    site.tokens(),
+                    format!(
+                        "`{}` is not a #[process] fn, so a process cannot {} its result directly",
+                        show(&c.func),
+                        if awaited { "await" } else { "run" }
+                    ),
+                    format!(
+                        "run it as an effect: `effect(async move {{ {}.await }}){}`",
+                        show(c),
+                        if awaited { ".await" } else { "" }
+                    ),
+                );
+                None
             }
+            Expr::Path(p) if p.path.segments.iter().any(|s| !s.arguments.is_none()) => {
+                errs.push_spanned(
+                    &c.func,
+                    "a process is never generic, so a call to one takes no generic arguments",
+                    format!(
+                        "remove the generic arguments: `{}(..)`",
+                        show(&strip_generics(p))
+                    ),
+                );
+                None
+            }
+            Expr::Path(p) => Some(PauseKind::Call {
+                func: p.clone(),
+                args: c.args.iter().cloned().collect(),
+            }),
             other => {
-                errs.push(
-                    other.span(),
-                    "a call awaited in a process must name another #[process] function by a \
-                     plain path (no generics, no closures); wrap other futures in `effect(..)`",
+                errs.push_spanned(
+                    other,
+                    format!(
+                        "only a #[process] fn, called by its name, can be {} in a process; \
+                         this calls the value of an expression",
+                        if awaited {
+                            "awaited directly"
+                        } else {
+                            "a `par!` branch"
+                        },
+                    ),
+                    EFFECT_FIX,
                 );
                 None
             }
         },
         _ => {
-            errs.push(
-                a.await_token.span(),
-                format!("`.await` on something that is not a pause point: {PAUSE_HELP}"),
-            );
+            let what = show(base);
+            match site {
+                Site::Await(a) => errs.push_spanned(
+                    a,
+                    format!(
+                        "a process cannot pause on `{what}`: it pauses only on channel \
+                         operations, `sleep`, `yield_now`, `alt!`, `par!` and calls to other \
+                         #[process] fns"
+                    ),
+                    EFFECT_FIX,
+                ),
+                Site::Branch(b) => errs.push_spanned(
+                    b,
+                    format!("`{what}` is not an operation a `par!` branch can run"),
+                    "a branch is `rx.recv()`, `tx.send(v)`, `sleep(d)`, `yield_now()`, \
+                     `effect(future)` or a call to another #[process] fn, written without \
+                     `.await`",
+                ),
+            }
             None
         }
     }
+}
+
+fn strip_generics(p: &syn::ExprPath) -> syn::Path {
+    let mut path = p.path.clone();
+    for s in &mut path.segments {
+        s.arguments = syn::PathArguments::None;
+    }
+    path
 }
 
 /// Whether `e` contains an `.await` the process itself would run (not one
 /// inside a closure, async block or nested item, which `check_nested`
 /// reports).
 pub(crate) fn has_pause_expr(e: &Expr) -> bool {
-    let mut f = FindAwait(false);
+    let mut f = FindAwait(None);
     f.visit_expr(e);
-    f.0
+    f.0.is_some()
 }
 
 /// Like [`has_pause_expr`] for a statement.
 pub(crate) fn has_pause_stmt(s: &syn::Stmt) -> bool {
-    let mut f = FindAwait(false);
+    let mut f = FindAwait(None);
     f.visit_stmt(s);
-    f.0
+    f.0.is_some()
 }
 
 /// Like [`has_pause_expr`] for a block.
 pub(crate) fn has_pause_block(b: &syn::Block) -> bool {
-    let mut f = FindAwait(false);
+    let mut f = FindAwait(None);
     f.visit_block(b);
-    f.0
+    f.0.is_some()
 }
 
-struct FindAwait(bool);
+/// The first pause point the process itself would run in `e`, spanned
+/// (`.await` or `par!`/`alt!`).
+pub(crate) fn first_pause(e: &Expr) -> Option<TokenStream> {
+    let mut f = FindAwait(None);
+    f.visit_expr(e);
+    f.0.map(|x| x.tokens().clone())
+}
+
+/// The first pause point the process itself would run in `e`: an
+/// `.await`, or a `par!`/`alt!`.
+#[derive(Clone)]
+enum Found {
+    Await(TokenStream),
+    Macro(&'static str, TokenStream),
+}
+
+impl Found {
+    fn what(&self) -> String {
+        match self {
+            Found::Await(_) => "`.await`".to_string(),
+            Found::Macro(m, _) => format!("`{m}!`"),
+        }
+    }
+    fn tokens(&self) -> &TokenStream {
+        match self {
+            Found::Await(t) | Found::Macro(_, t) => t,
+        }
+    }
+}
+
+struct FindAwait(Option<Found>);
 
 impl<'ast> Visit<'ast> for FindAwait {
-    fn visit_expr_await(&mut self, _: &'ast ExprAwait) {
-        self.0 = true;
+    fn visit_expr_await(&mut self, a: &'ast ExprAwait) {
+        if self.0.is_none() {
+            self.0 = Some(Found::Await(range(a.dot_token.span, a.await_token.span)));
+        }
     }
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
-        if is_par(m) || is_alt(m) {
-            self.0 = true;
+        if self.0.is_none() && (is_par(m) || is_alt(m)) {
+            let name = if is_par(m) { "par" } else { "alt" };
+            self.0 = Some(Found::Macro(name, macro_name(m)));
         }
     }
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
@@ -258,27 +481,89 @@ impl<'ast> Visit<'ast> for FindAwait {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
-/// Reports `.await` where the process cannot pause: inside closures, async
-/// blocks and macro calls, and `alt!`/`par!` (not yet lowered in processes).
+/// The first pause point inside `tokens` of a macro call the process cannot
+/// parse: `.await`, `par!` or `alt!`.
+fn find_in_tokens(ts: TokenStream) -> Option<Found> {
+    use proc_macro2::TokenTree as T;
+    let toks: Vec<T> = ts.into_iter().collect();
+    for (i, t) in toks.iter().enumerate() {
+        match t {
+            T::Ident(id) if id == "await" => {
+                let dot = match i.checked_sub(1).map(|j| &toks[j]) {
+                    Some(T::Punct(p)) if p.as_char() == '.' => p.span(),
+                    _ => id.span(),
+                };
+                return Some(Found::Await(range(dot, id.span())));
+            }
+            T::Ident(id) if id == "par" || id == "alt" => {
+                if let Some(T::Punct(p)) = toks.get(i + 1) {
+                    if p.as_char() == '!' {
+                        let name = if id == "par" { "par" } else { "alt" };
+                        return Some(Found::Macro(name, range(id.span(), p.span())));
+                    }
+                }
+            }
+            T::Group(g) => {
+                if let Some(f) = find_in_tokens(g.stream()) {
+                    return Some(f);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Reports pause points the process cannot see or cannot stop at: inside
+/// closures, async blocks and other macros' input.
 pub(crate) fn check_nested(errs: &mut Errors, body: &syn::Block) {
     struct Check<'e>(&'e mut Errors);
+    fn first_inside(e: &Expr) -> Option<Found> {
+        let mut f = FindAwait(None);
+        f.visit_expr(e);
+        f.0
+    }
     impl<'ast> Visit<'ast> for Check<'_> {
         fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
-            if has_pause_expr(&c.body) {
-                self.0.push(
-                    c.or1_token.span(),
-                    "`.await` inside a closure is not a pause point of the process; \
-                     move the pause out of the closure",
+            if let Some(found) = first_inside(&c.body) {
+                let what = found.what();
+                let help = match &found {
+                    Found::Await(_) => "pause in the process body and pass the result into the \
+                                        closure (`let v: T = rx.recv().await;`)"
+                        .to_string(),
+                    Found::Macro(m, _) => format!(
+                        "use `{m}!` in the process body, bind its result to a typed local, and \
+                         pass that into the closure"
+                    ),
+                };
+                self.0.push_spanned(
+                    found.tokens(),
+                    format!(
+                        "this {what} is inside a closure, so it is not a pause point of the \
+                         process (a closure is a separate function)"
+                    ),
+                    help,
                 );
+            } else {
+                syn::visit::visit_expr_closure(self, c);
             }
         }
         fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
-            if has_pause_block(&a.block) {
-                self.0.push(
-                    a.async_token.span(),
-                    "`.await` inside a nested `async` block is not a pause point of the process; \
-                     await directly in the process body",
+            let mut f = FindAwait(None);
+            f.visit_block(&a.block);
+            if let Some(found) = f.0 {
+                let what = found.what();
+                self.0.push_spanned(
+                    found.tokens(),
+                    format!(
+                        "this {what} is inside an `async` block, which is a separate future, \
+                         not part of the process"
+                    ),
+                    "pause in the process body itself, or run the whole block as one effect: \
+                     `effect(async move { .. }).await`",
                 );
+            } else {
+                syn::visit::visit_expr_async(self, a);
             }
         }
         fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
@@ -288,28 +573,48 @@ pub(crate) fn check_nested(errs: &mut Errors, body: &syn::Block) {
             }
         }
         fn visit_macro(&mut self, m: &'ast syn::Macro) {
-            let name = m.path.segments.last().map(|s| s.ident.to_string());
-            if matches!(name.as_deref(), Some("alt" | "par")) {
+            if is_alt(m) || is_par(m) {
                 // Pause points: lowered by `lower.rs`, checked there.
-            } else if tokens_mention_await(m.tokens.clone()) {
-                self.0.push(
-                    m.path.span(),
-                    "a pause point inside a macro call cannot be seen by #[process]; \
-                     bind its result to a local first",
+                return;
+            }
+            if let Some(found) = find_in_tokens(m.tokens.clone()) {
+                let what = found.what();
+                let name = show(&m.path);
+                let args = match m.delimiter {
+                    syn::MacroDelimiter::Paren(_) => "(..)",
+                    syn::MacroDelimiter::Brace(_) => " { .. }",
+                    syn::MacroDelimiter::Bracket(_) => "[..]",
+                };
+                let help = match &found {
+                    Found::Await(_) => format!(
+                        "bind the value to a typed local before the macro call \
+                         (`let v: T = rx.recv().await;`) and pass `v` to `{name}!`"
+                    ),
+                    Found::Macro(p, _) => {
+                        let call = if *p == "alt" {
+                            "alt! { .. }"
+                        } else {
+                            "par!(..)"
+                        };
+                        format!(
+                            "run `{p}!` before the macro call, bind its result to a typed local \
+                             (`let v: T = {call};`) and pass `v` to `{name}!`"
+                        )
+                    }
+                };
+                self.0.push_spanned(
+                    found.tokens(),
+                    format!(
+                        "this {what} is inside `{name}!{args}`, whose input #[process] cannot \
+                         read, so it cannot be a pause point"
+                    ),
+                    help,
                 );
             }
         }
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
     Check(errs).visit_block(body);
-}
-
-fn tokens_mention_await(ts: proc_macro2::TokenStream) -> bool {
-    ts.into_iter().any(|t| match t {
-        proc_macro2::TokenTree::Ident(i) => i == "await",
-        proc_macro2::TokenTree::Group(g) => tokens_mention_await(g.stream()),
-        _ => false,
-    })
 }
 
 /// Evaluates to the same value after a pause as before it, with no effect.
@@ -329,10 +634,53 @@ fn is_stable(e: &Expr) -> bool {
     }
 }
 
+/// Code to quote in a message, if it is short and has no generated names.
+pub(crate) fn code(e: &impl ToTokens) -> Option<String> {
+    let s = show(e);
+    (s.len() <= 60 && !s.contains("__csp")).then_some(s)
+}
+
+/// What a compound expression is, for messages.
+pub(crate) fn kind_of(e: &Expr) -> (&'static str, &'static str) {
+    match e {
+        Expr::If(_) => ("an `if`", "if c { .. } else { .. }"),
+        Expr::Match(_) => ("a `match`", "match x { .. }"),
+        Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) => ("a loop", "loop { .. }"),
+        Expr::Block(_) => ("a block", "{ .. }"),
+        Expr::Unsafe(_) => ("an `unsafe` block", "unsafe { .. }"),
+        Expr::Macro(m) if is_alt(&m.mac) => ("an `alt!`", "alt! { .. }"),
+        _ => ("this expression", ".."),
+    }
+}
+
+/// A pause point in a `match` guard, which runs while the match chooses.
+pub(crate) fn guard_error(errs: &mut Errors, pat: &syn::Pat, guard: &Expr) {
+    let fix = match (code(guard), code(pat)) {
+        (Some(g), Some(p)) => format!(
+            "evaluate it before the `match` (`let ok: bool = {g};`) and test the result in the \
+             guard (`{p} if ok => ..`); if it must only run when the pattern matches, match \
+             first and pause inside the arm"
+        ),
+        _ => "evaluate it before the `match` (`let ok: bool = ..;`) and test `ok` in the guard; \
+              if it must only run when the pattern matches, match first and pause inside the arm"
+            .to_string(),
+    };
+    errs.push_spanned(
+        guard,
+        "a pause point cannot be in a `match` guard: the process cannot stop while a `match` \
+         is choosing its arm",
+        fix,
+    );
+}
+
 /// Hoists pause points out of expressions, numbering them.
 pub(crate) struct Hoister<'e> {
     pub(crate) errs: &'e mut Errors,
     pub(crate) next: usize,
+    /// Where each hoisted pause's expression started in the source, by the
+    /// name of the result local that replaced it (so errors about code
+    /// around it can underline the original text).
+    pub(crate) origins: &'e mut Vec<(String, Span)>,
 }
 
 impl Hoister<'_> {
@@ -345,15 +693,39 @@ impl Hoister<'_> {
     }
 
     /// A result local named for the pause at `at` (so warnings about it
-    /// point at the `.await`), invisible to user code.
-    fn fresh(&mut self, at: Span) -> Ident {
+    /// point at the `.await`), invisible to user code; `start` is where the
+    /// paused expression begins.
+    fn fresh(&mut self, at: Span, start: Span) -> Ident {
         let id = format_ident!(
             "__csp_r{}",
             self.next,
             span = Span::mixed_site().located_at(at)
         );
+        self.origins.push((id.to_string(), start));
         self.next += 1;
         id
+    }
+
+    /// The tokens to span an error on `e` with, mapping hoisted results
+    /// back to the source they replaced.
+    fn source_range(&self, e: &Expr) -> TokenStream {
+        use proc_macro2::TokenTree as T;
+        let Some(first_tok) = e.to_token_stream().into_iter().next() else {
+            return e.to_token_stream();
+        };
+        let (first, last) = ends(e).expect("non-empty");
+        let first = match &first_tok {
+            T::Ident(id) => {
+                let id = id.to_string();
+                let base = id.strip_suffix("_ok").unwrap_or(&id);
+                self.origins
+                    .iter()
+                    .find(|(n, _)| n == base)
+                    .map_or(first, |(_, s)| *s)
+            }
+            _ => first,
+        };
+        range(first, last)
     }
 
     /// Visits `children` in evaluation order; everything evaluated before
@@ -363,20 +735,29 @@ impl Hoister<'_> {
         children: impl IntoIterator<Item = &'a mut Expr>,
         found: &mut Option<Pause>,
     ) {
-        let mut before: Vec<Span> = Vec::new();
+        let mut before: Vec<(TokenStream, Option<String>)> = Vec::new();
         for c in children {
             if !has_pause_expr(c) {
                 if !is_stable(c) {
-                    before.push(c.span());
+                    before.push((self.source_range(c), code(c)));
                 }
                 continue;
             }
-            for span in before {
-                self.errs.push(
-                    span,
-                    "this is evaluated before a pause point later in the same expression, \
-                     and its value would have to be held across the pause: bind it to a \
-                     typed local first (`let v: T = ...;`)",
+            for (at, text) in before {
+                let fix = match text {
+                    Some(t) => format!(
+                        "bind it to a typed local in a statement of its own (`let v: T = {t};`) \
+                         and use `v` here"
+                    ),
+                    None => "bind it to a typed local in a statement of its own \
+                             (`let v: T = ..;`) and use `v` here"
+                        .to_string(),
+                };
+                self.errs.push_spanned(
+                    at,
+                    "this is evaluated before a pause point later in the same expression, so \
+                     its value would have to be held across the pause",
+                    fix,
                 );
             }
             self.first(c, found);
@@ -400,8 +781,9 @@ impl Hoister<'_> {
                     return;
                 }
                 let span = a.await_token.span();
+                let start = ends(&a.base).map_or(span, |(f, _)| f);
                 if let Some(kind) = classify(self.errs, a) {
-                    let result = self.fresh(span);
+                    let result = self.fresh(span, start);
                     *e = syn::parse_quote!(#result);
                     *found = Some(Pause {
                         question: None,
@@ -414,10 +796,25 @@ impl Hoister<'_> {
                 if has_pause_expr(&b.left) {
                     self.first(&mut b.left, found);
                 } else {
-                    self.errs.push(
-                        b.right.span(),
-                        "a pause point on the right of `&&`/`||` runs only sometimes; \
-                         write it as an `if`",
+                    let and = matches!(b.op, BinOp::And(_));
+                    let op = if and { "&&" } else { "||" };
+                    let fix = match (code(&b.left), code(&b.right)) {
+                        (Some(l), Some(r)) if and => {
+                            format!("write an `if`: `if {l} {{ {r} }} else {{ false }}`")
+                        }
+                        (Some(l), Some(r)) => {
+                            format!("write an `if`: `if {l} {{ true }} else {{ {r} }}`")
+                        }
+                        _ if and => "write an `if`: `if a { b } else { false }`".to_string(),
+                        _ => "write an `if`: `if a { true } else { b }`".to_string(),
+                    };
+                    self.errs.push_spanned(
+                        &b.right,
+                        format!(
+                            "a pause point on the right of `{op}` runs only sometimes, which a \
+                             process cannot express inside one expression"
+                        ),
+                        fix,
                     );
                 }
             }
@@ -443,7 +840,7 @@ impl Hoister<'_> {
             Expr::Macro(m) if is_par(&m.mac) => {
                 let span = m.mac.path.span();
                 if let Some(kind) = classify_par(self.errs, &m.mac) {
-                    let result = self.fresh(span);
+                    let result = self.fresh(span, span);
                     *e = syn::parse_quote!(#result);
                     *found = Some(Pause {
                         question: None,
@@ -453,9 +850,10 @@ impl Hoister<'_> {
                 }
             }
             Expr::Macro(m) if is_alt(&m.mac) => self.errs.push_spanned(
-                &m.mac.path,
-                "an `alt!` in a process must be a statement of its own, or the value of a \
-                 `let` with a written type (`let x: T = alt! {..};`)",
+                macro_name(&m.mac),
+                "an `alt!` in a process must be a statement of its own, or the whole value of \
+                 a `let` with a written type",
+                "bind it first (`let v: T = alt! { .. };`), then use `v` in the expression",
             ),
             Expr::Unary(u) => self.first(&mut u.expr, found),
             Expr::Paren(p) => self.first(&mut p.expr, found),
@@ -479,6 +877,19 @@ impl Hoister<'_> {
             Expr::Let(l) => self.first(&mut l.expr, found),
             Expr::If(i) if has_pause_expr(&i.cond) => self.first(&mut i.cond, found),
             Expr::Match(m) if has_pause_expr(&m.expr) => self.first(&mut m.expr, found),
+            Expr::Match(m)
+                if m.arms
+                    .iter()
+                    .any(|a| a.guard.as_ref().is_some_and(|(_, g)| has_pause_expr(g))) =>
+            {
+                for a in &m.arms {
+                    if let Some((_, g)) = &a.guard {
+                        if has_pause_expr(g) {
+                            guard_error(self.errs, &a.pat, g);
+                        }
+                    }
+                }
+            }
             Expr::Return(r) => {
                 if let Some(x) = &mut r.expr {
                     self.first(x, found)
@@ -489,11 +900,20 @@ impl Hoister<'_> {
                     self.first(x, found)
                 }
             }
-            other => self.errs.push(
-                other.span(),
-                "a pause point inside a block that is part of a larger expression is not \
-                 supported; make it its own statement, or write `let x: T = <block>;`",
-            ),
+            other => {
+                let (kind, example) = kind_of(other);
+                self.errs.push_spanned(
+                    &*other,
+                    format!(
+                        "a pause point inside {kind} that is part of a larger expression: the \
+                         process can only stop between statements, or in a whole `let` value"
+                    ),
+                    format!(
+                        "make {kind} the value of its own typed `let` (`let v: T = {example};`), \
+                         then use `v` in the expression"
+                    ),
+                );
+            }
         }
     }
 }

@@ -11,13 +11,4 @@ async fn inline(rx: Receiver<u32>) -> u32 {
     v
 }
 
-#[process]
-async fn untyped_let(rx: Receiver<u32>) -> u32 {
-    let v = alt! {
-        Ok(v) = rx.recv() => v,
-        default => 0,
-    };
-    v
-}
-
 fn main() {}

@@ -1,5 +1,7 @@
-// An awaited call to a plain path is taken as a call to another process;
-// a plain `async fn` has no frame type, so the fix is `effect(..)`.
+// An awaited call to a plain path is taken as a call to another process,
+// whose frame (`Lookup`) it names. A plain `async fn` has no frame type, so
+// rustc reports the missing type; the fix, documented with the error in
+// `csp::process`, is `effect(async move { lookup(key).await }).await`.
 
 use csp::prelude::*;
 

@@ -1,4 +1,5 @@
-// Storing `x` must always mean the same `x`.
+// The frame holds one `x`: a name that lives across a pause point cannot be
+// bound again while the first binding is in scope (shadowing).
 
 use csp::prelude::*;
 
@@ -15,6 +16,17 @@ async fn shadow_param(rx: Receiver<u32>, n: u32) -> u32 {
     let n: u32 = n + 1;
     let _ = rx.recv().await;
     n
+}
+
+#[process]
+async fn shadow_in_block(rx: Receiver<u32>) -> u32 {
+    let x: u32 = 1;
+    {
+        let x: u32 = 2;
+        let _ = rx.recv().await;
+        let _ = x;
+    }
+    x
 }
 
 fn main() {}

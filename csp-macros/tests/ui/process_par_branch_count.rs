@@ -1,11 +1,6 @@
-// `par!` in a process runs 1 to 8 operations.
+// `par!` in a process runs at most 8 operations.
 
 use csp::prelude::*;
-
-#[process]
-async fn none() {
-    let () = par!();
-}
 
 #[process]
 async fn nine(rx: Receiver<u32>) {

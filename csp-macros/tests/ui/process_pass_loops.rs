@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 #[process]
 async fn ranges(tx: Sender<u64>, n: u32, items: Vec<String>) -> u64 {
     let mut sum: u64 = 0;
-    // A name that lives across a pause is bound once in the process, so
-    // each loop has its own variable.
+    // Each loop has its own variable here (loops in a row may also reuse
+    // one name with one type: see csp/tests/process_rebind.rs).
     for a in 0..3u32 {
         let _ = tx.send(u64::from(a)).await;
         sum += u64::from(a);

@@ -28,7 +28,18 @@
 //! | `par!(op, op, ..)` | up to 8 of the above at once (written without `.await`); the tuple of results |
 //! | `alt! { .. }` | the first ready of its guards (up to 12); its arm's body may pause again |
 //!
-//! Any other `.await` is a compile error that lists these. A process frozen
+//! Any other `.await` is a compile error whose fix is `effect`. A call is
+//! taken as a call to another process when it names a function by a plain
+//! path (`child(..)`, `pipes::filter(..)`): the caller's frame then names
+//! the callee's frame type (`Child`, `pipes::Filter`). If the function is a
+//! plain `async fn`, rustc reports `cannot find type `Child` in this scope`
+//! at the call: a macro cannot see whether another function is a process,
+//! and name resolution stops the build before any check with a better
+//! message could run. The fix is `effect(async move { child(..).await })
+//! .await`; calls that certainly are not processes (a local closure,
+//! `Type::method(..)`, `std::..`) get that fix as their error directly. A
+//! process renamed with `#[process(name = ..)]` cannot be called from
+//! another process for the same reason. A process frozen
 //! inside `par!` keeps the results of finished branches and resumes the
 //! others; frozen while waiting in `alt!`, it has chosen no arm (or the one
 //! a peer completed meanwhile, which it then runs). In a process, `alt!` is
@@ -51,8 +62,15 @@
 //! * **No borrow may live across a pause point**: a frame owns everything.
 //!   Parameters are owned values; a typed local holding `&T` across a pause
 //!   is refused.
-//! * **A name that lives across a pause point is bound once** in the
-//!   process (no shadowing of it), so the frame field means one variable.
+//! * **A name that lives across a pause point is not shadowed**: the frame
+//!   has one field per name, so while such a name is in scope it cannot be
+//!   bound again (`let x: u32 = x + 1;` is refused: write `let x2: u32 =
+//!   x + 1;`). Bindings in *sibling* scopes may share a name (two `for i`
+//!   loops in a row, `Ok(v)` in two arms, `let x` in both branches of an
+//!   `if`) when they have the same written type: they are never in scope
+//!   together, so they share the field. Different types for one name are
+//!   refused, as is a binding that hides such a name around a `break` or
+//!   `continue` that leaves a lowered loop.
 //! * **When locals are dropped**: a typed local or parameter lives until the
 //!   end of its scope as in an `async fn`, if the body never moves it out
 //!   (parameters) or if its name starts with `_` (`let _keep: Sender<T> =
