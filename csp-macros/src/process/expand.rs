@@ -70,6 +70,62 @@ pub(crate) fn expand(sig: &Signature, func: &ItemFn, l: &Lowered, f: &Frame) -> 
     quote!(#types #ctor #imp)
 }
 
+/// A stand-in for a process whose body was refused: its constructor, with
+/// the same signature, and a frame type with the same name and `Output`
+/// that implements what frames implement. Emitted only next to the errors
+/// (so it never runs), it keeps callers, `spawn(..)` and other processes'
+/// frames compiling, instead of adding "cannot find" errors to the refusal.
+pub(crate) fn stub(sig: &Signature, func: &ItemFn) -> TokenStream {
+    let (vis, frame, name, out) = (&sig.vis, &sig.frame, &sig.fn_name, &sig.output);
+    let attrs = &func.attrs;
+    let params = sig.params.iter().map(|p| {
+        let (n, t) = (&p.name, &p.ty);
+        quote!(#n: #t)
+    });
+    let frame_name = frame.to_string();
+    let version = sig.version;
+    let never = quote!(::core::unreachable!("csp: this process did not compile"));
+    quote! {
+        ::csp::__private::if_migration! {
+            {
+                #[allow(dead_code)]
+                #[derive(::csp::__private::serde::Serialize, ::csp::__private::serde::Deserialize)]
+                #[serde(crate = "::csp::__private::serde")]
+                #vis struct #frame {}
+
+                impl ::csp::__private::Migratable for #frame {
+                    const FINGERPRINT: u64 = 0;
+                }
+            } else {
+                #[allow(dead_code)]
+                #vis struct #frame {}
+            }
+        }
+
+        impl ::csp::__private::Process for #frame {
+            type Output = #out;
+            const NAME: &'static str = #frame_name;
+            const VERSION: u32 = #version;
+            fn step(&mut self, _: &mut ::csp::__private::Context<'_>) -> ::csp::__private::Poll<#out> {
+                #never
+            }
+        }
+
+        impl ::core::future::Future for #frame {
+            type Output = #out;
+            fn poll(self: ::core::pin::Pin<&mut Self>, _: &mut ::csp::__private::Context<'_>) -> ::csp::__private::Poll<#out> {
+                #never
+            }
+        }
+
+        #(#attrs)*
+        #[allow(unused_variables)]
+        #vis fn #name( #(#params),* ) -> #frame {
+            #frame {}
+        }
+    }
+}
+
 impl Ctx<'_> {
     fn field_ty(&self, d: usize) -> TokenStream {
         let ty = self.l.decls[d]

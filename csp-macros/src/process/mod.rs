@@ -29,14 +29,24 @@ mod signature;
 use proc_macro2::TokenStream;
 
 /// The whole pipeline; errors become `compile_error!`s on their spans.
+///
+/// When the signature is fine but the body is refused, a stand-in for the
+/// constructor and frame type is emitted next to the errors (see
+/// [`expand::stub`]), so code that calls the process still compiles and the
+/// refusal is the only error the user sees.
 pub(crate) fn process(attr: TokenStream, item: TokenStream) -> TokenStream {
-    match run(attr, item) {
+    let mut stub = TokenStream::new();
+    match run(attr, item, &mut stub) {
         Ok(ts) => ts,
-        Err(e) => e.to_compile_error(),
+        Err(e) => {
+            let mut ts = e.to_compile_error();
+            ts.extend(stub);
+            ts
+        }
     }
 }
 
-fn run(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+fn run(attr: TokenStream, item: TokenStream, stub: &mut TokenStream) -> syn::Result<TokenStream> {
     let mut errs = crate::errors::Errors::default();
     let args = match syn::parse2::<signature::Args>(attr) {
         Ok(a) => a,
@@ -75,6 +85,7 @@ fn run(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     // Argument and signature errors are reported together.
     let sig = signature::Signature::check(&args, &func).map_err(|e| errs.push_err(e));
     let sig = errs.finish(sig)?.expect("no errors were recorded");
+    *stub = expand::stub(&sig, &func);
     let lowered = lower::lower(&sig, &func.block)?;
     let frame = liveness::analyse(&sig, &func.block, &lowered)?;
     Ok(expand::expand(&sig, &func, &lowered, &frame))
