@@ -44,6 +44,13 @@ pub fn encode_msg<M: Serialize + ?Sized>(m: &M, out: &mut Vec<u8>) -> Result<(),
 }
 
 /// Decodes one frame's payload as exactly one message of type `M`.
+///
+/// Fails on malformed MessagePack, the wrong shape, an unknown variant,
+/// nesting deeper than [`MAX_DEPTH`] and bytes after the message. Unknown
+/// struct fields are skipped (forward compatibility). Caution for message
+/// authors: rmp-serde does not count enum nesting towards the depth
+/// limit, so a type recursive only through enums (`enum E { A(Box<E>) }`)
+/// can still exhaust the stack; bound such recursion yourself.
 pub fn decode_msg<M: DeserializeOwned>(payload: &[u8]) -> Result<M, WireError> {
     let mut rest = payload;
     let mut de = rmp_serde::Deserializer::new(&mut rest);

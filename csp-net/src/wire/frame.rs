@@ -107,6 +107,16 @@ impl FrameDecoder {
         self.max_frame
     }
 
+    /// Changes the limit for every frame not yet returned, such as raising
+    /// it from [`HANDSHAKE_MAX_FRAME`](super::HANDSHAKE_MAX_FRAME) once the
+    /// peer is authenticated. A frame already partly received that is over
+    /// a lowered limit is an error at the next [`next_frame`].
+    ///
+    /// [`next_frame`]: Self::next_frame
+    pub fn set_max_frame(&mut self, max_frame: usize) {
+        self.max_frame = max_frame;
+    }
+
     /// Bytes received but not yet returned as frames (for metrics).
     pub fn buffered(&self) -> usize {
         self.buf.len() - self.pos
@@ -327,6 +337,20 @@ mod tests {
         assert_eq!(
             encode_frame(&[], &mut Vec::new()),
             Err(WireError::EmptyFrame)
+        );
+    }
+
+    #[test]
+    fn limit_can_be_raised_and_lowered() {
+        let bytes = frames_of(&[&[1; 100], &[2; 100]]);
+        let mut d = FrameDecoder::new(10);
+        d.set_max_frame(100);
+        d.push(&bytes[..150]);
+        assert_eq!(d.next_frame(), Ok(Some(vec![1; 100])));
+        d.set_max_frame(99);
+        assert_eq!(
+            d.next_frame(),
+            Err(WireError::FrameTooLarge { len: 100, max: 99 })
         );
     }
 

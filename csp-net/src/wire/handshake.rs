@@ -1,39 +1,6 @@
 //! The handshake: both nodes prove they hold the cluster secret without
-//! sending it, and agree they speak the same protocol.
-//!
-//! ```text
-//!   initiator (connected)                        acceptor (accepted)
-//!        |--- Hello{magic, version, A, name, nA} --->|
-//!        |<-- Hello{magic, version, B, name, nB} ----|   (both sent at once)
-//!        |                                           |
-//!   check magic, version, B != A               check magic, version, A != B
-//!        |--- Proof{mac_I} ------------------------->|
-//!        |<------------------------- Proof{mac_A} ---|
-//!   verify mac_A: done                          verify mac_I: done
-//!
-//!   mac_I = HMAC-SHA256(secret, LABEL || INITIATOR || nA || nB || A || B)
-//!   mac_A = HMAC-SHA256(secret, LABEL || ACCEPTOR  || nB || nA || B || A)
-//!
-//!   any check fails: --- Refuse{reason} --->, close
-//! ```
-//!
-//! Why it is safe to accept a peer once its proof verifies:
-//!
-//! * the secret never crosses the wire, only a MAC over fresh random
-//!   nonces, so a recorded proof is worthless on the next connection;
-//! * each MAC covers our own nonce, so the peer must have computed it just
-//!   now, with the secret;
-//! * the role byte and the order of nonces and node ids differ between the
-//!   two proofs, so a proof cannot be reflected back to the node that made
-//!   it, on this connection or on another one it opens;
-//! * a hello carrying our own node id or our own nonce is refused outright.
-//!
-//! The handshake authenticates the two nodes; it does not protect the bytes
-//! that follow from an active man in the middle. Use TLS for that.
-//!
-//! `Hello` and `Refuse` must keep their encoding in every protocol version,
-//! so that nodes of different versions can still tell each other why they
-//! cannot talk.
+//! sending it, and agree they speak the same protocol. The protocol and
+//! why it is safe are described on [`Handshake`].
 
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
@@ -52,6 +19,11 @@ pub const PROTOCOL_VERSION: u32 = 1;
 
 /// The longest node name, in bytes. Names go into logs and listings.
 pub const MAX_NAME_LEN: usize = 256;
+
+/// A frame limit that fits every handshake message (the largest, a hello
+/// with a [`MAX_NAME_LEN`] name, is under 500 bytes), for reading from a
+/// peer that has not authenticated yet.
+pub const HANDSHAKE_MAX_FRAME: usize = 4096;
 
 /// Bytes in a handshake nonce and in a proof.
 pub const NONCE_LEN: usize = 32;
@@ -186,8 +158,52 @@ impl State {
     }
 }
 
-/// One side of the handshake, as a state machine without I/O: feed it the
-/// peer's messages with [`on_msg`](Self::on_msg), send what it returns.
+/// One side of the handshake, as a state machine without I/O: send the
+/// hello from [`new`](Self::new), feed it the peer's messages with
+/// [`on_msg`](Self::on_msg), send what it returns.
+///
+/// ```text
+///   initiator (connected)                        acceptor (accepted)
+///        |--- Hello{magic, version, A, name, nA} --->|
+///        |<-- Hello{magic, version, B, name, nB} ----|   (both sent at once)
+///        |                                           |
+///   check magic, version, B != A               check magic, version, A != B
+///        |--- Proof{mac_I} ------------------------->|
+///        |<------------------------- Proof{mac_A} ---|
+///   verify mac_A: done                          verify mac_I: done
+///
+///   mac_I = HMAC-SHA256(secret, LABEL || INITIATOR || nA || nB || A || B)
+///   mac_A = HMAC-SHA256(secret, LABEL || ACCEPTOR  || nB || nA || B || A)
+///
+///   any check fails: --- Refuse{reason} --->, close
+/// ```
+///
+/// `LABEL` is `"csp-net handshake v1\0"`, `INITIATOR` and `ACCEPTOR` are
+/// the bytes 1 and 2, node ids are 8 bytes big-endian; every part has a
+/// fixed length, so the concatenation is unambiguous.
+///
+/// Until the handshake is done the peer is anonymous: read its frames with
+/// a decoder limited to [`HANDSHAKE_MAX_FRAME`], and raise the limit
+/// ([`FrameDecoder::set_max_frame`](super::FrameDecoder::set_max_frame))
+/// only once it is authenticated.
+///
+/// Why it is safe to accept a peer once its proof verifies:
+///
+/// * the secret never crosses the wire, only a MAC over fresh random
+///   nonces, so a recorded proof is worthless on the next connection;
+/// * each MAC covers our own nonce, so the peer must have computed it just
+///   now, with the secret;
+/// * the role byte and the order of nonces and node ids differ between the
+///   two proofs, so a proof cannot be reflected back to the node that made
+///   it, on this connection or on another one it opens;
+/// * a hello carrying our own node id or our own nonce is refused outright.
+///
+/// The handshake authenticates the two nodes; it does not protect the bytes
+/// that follow from an active man in the middle. Use TLS for that.
+///
+/// `Hello` and `Refuse` must keep their encoding in every protocol version,
+/// so that nodes of different versions can still tell each other why they
+/// cannot talk.
 pub struct Handshake {
     role: Role,
     /// The secret as an HMAC key schedule; the raw secret is not kept.
@@ -846,6 +862,41 @@ mod tests {
         assert_ne!(a1.our_nonce, [0; NONCE_LEN]);
         let dbg = format!("{a1:?}");
         assert!(dbg.contains("Initiator") && !dbg.contains("key"), "{dbg}");
+    }
+
+    #[test]
+    fn largest_messages_fit_the_handshake_frame_limit() {
+        let name = "\u{10FFFF}".repeat(MAX_NAME_LEN / 4);
+        assert_eq!(check_name(&name), Ok(()));
+        let hello = HandshakeMsg::Hello {
+            magic: u32::MAX,
+            version: u32::MAX,
+            node: NodeId(u64::MAX),
+            name,
+            nonce: [0xff; NONCE_LEN],
+        };
+        let mut out = Vec::new();
+        encode_msg(&hello, &mut out).unwrap();
+        assert!(out.len() < 500, "{} bytes", out.len());
+        let refusals = [
+            HandshakeError::Version {
+                ours: u32::MAX,
+                theirs: u32::MAX,
+            },
+            HandshakeError::NameTooLong {
+                len: usize::MAX,
+                max: usize::MAX,
+            },
+            HandshakeError::Unexpected {
+                got: "Refuse",
+                state: "the handshake has failed",
+            },
+        ];
+        for e in refusals {
+            let mut out = Vec::new();
+            encode_msg(&refuse(e).send.unwrap(), &mut out).unwrap();
+            assert!(out.len() < HANDSHAKE_MAX_FRAME);
+        }
     }
 
     #[test]

@@ -35,7 +35,9 @@
 //! nonces, both node ids and the sender's role. The secret never crosses
 //! the wire; a peer is accepted only once its proof verifies. A side that
 //! gives up sends a refusal saying why, so both logs explain a version
-//! mismatch or a wrong secret. See [`Handshake`] for the sequence.
+//! mismatch or a wrong secret. Until then the peer is anonymous, so its
+//! frames are read with the small [`HANDSHAKE_MAX_FRAME`] limit. See
+//! [`Handshake`] for the sequence.
 
 mod codec;
 mod error;
@@ -46,6 +48,6 @@ pub use codec::{decode_msg, encode_msg, MAX_DEPTH};
 pub use error::{HandshakeError, WireError};
 pub use frame::{encode_frame, FrameDecoder, HEADER_LEN};
 pub use handshake::{
-    Handshake, HandshakeFailure, HandshakeMsg, PeerInfo, Role, Step, HANDSHAKE_MAGIC, MAX_NAME_LEN,
-    NONCE_LEN, PROTOCOL_VERSION,
+    Handshake, HandshakeFailure, HandshakeMsg, PeerInfo, Role, Step, HANDSHAKE_MAGIC,
+    HANDSHAKE_MAX_FRAME, MAX_NAME_LEN, NONCE_LEN, PROTOCOL_VERSION,
 };
