@@ -518,7 +518,11 @@ fn bound_in_jumping_code(l: &Lowered) -> Vec<proc_macro2::Ident> {
                     }
                     other => b.visit_stmt(other),
                 },
-                Code::Assign { expr, jumps, .. } if !jumps.is_empty() => b.visit_expr(expr),
+                Code::Assign { expr, jumps, .. } | Code::Finish { expr, jumps }
+                    if !jumps.is_empty() =>
+                {
+                    b.visit_expr(expr)
+                }
                 Code::If { then, els, .. } => {
                     walk(then, b);
                     walk(els, b);
