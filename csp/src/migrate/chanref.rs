@@ -44,15 +44,19 @@ pub struct ChannelSnapshot {
     pub buf: Vec<u8>,
 }
 
-/// `Vec<u8>` as a MessagePack bin rather than an array of integers.
-pub(crate) mod serde_bytes_compat {
+/// `Vec<u8>` as a MessagePack bin rather than an array of integers (use
+/// with `#[serde(with = "csp::migrate::serde_bytes")]`); reading also
+/// accepts an array of integers.
+pub mod serde_bytes_compat {
     use serde::{Deserializer, Serializer};
 
-    pub(crate) fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    /// Writes `v` as bin.
+    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
         s.serialize_bytes(v)
     }
 
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+    /// Reads bin (or an array of bytes).
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         struct V;
         impl<'de> serde::de::Visitor<'de> for V {
             type Value = Vec<u8>;

@@ -31,6 +31,7 @@ mod handle;
 pub mod link;
 mod registry;
 
+pub use chanref::serde_bytes_compat as serde_bytes;
 pub use chanref::ChannelSnapshot;
 pub use frozen::{Frozen, Identity, ThawError};
 pub use handle::{spawn_process, FreezeError, ProcessHandle};

@@ -1,0 +1,294 @@
+//! The home side of a channel with remote ends.
+//!
+//! The home keeps the real channel. For each remote proxy it acts as one
+//! participant of the channel: a *send proxy*'s values are injected into
+//! the channel as they arrive (they were granted, so a receiver or a free
+//! slot was waiting for them); for a *recv proxy* the home receives on the
+//! channel, in turn with its local receivers, and ships what it gets.
+//! Everything here is a plain state transition: messages in, messages out
+//! (`Out`), no I/O.
+
+use std::collections::BTreeMap;
+use std::task::{Context, Poll};
+
+use csp::migrate::link::{Port, PortError, PortRecv};
+
+use super::Out;
+use crate::proto::Msg;
+
+/// What the home knows about one remote proxy.
+struct Remote {
+    sends: bool,
+    // send proxy
+    granted: u64,
+    /// The highest limit granted (grants only grow; kept apart so the
+    /// check on arriving values does not depend on that).
+    peak: u64,
+    received: u64,
+    parked: u32,
+    // recv proxy
+    want: u64,
+    shipped: u64,
+    recv: Option<PortRecv>,
+    /// `Closed` was sent: nothing more flows to or from this proxy.
+    closed: bool,
+}
+
+impl Remote {
+    fn outstanding(&self) -> u64 {
+        self.granted.saturating_sub(self.received)
+    }
+}
+
+/// A channel homed on this node that remote nodes hold ends of.
+pub(crate) struct HomeChan {
+    chan: u64,
+    port: Port,
+    remotes: BTreeMap<(u64, u64), Remote>,
+    /// Counts held for ends in transit (see `Channels::pin`).
+    pub(crate) pins: u32,
+    cursor: usize,
+}
+
+impl HomeChan {
+    pub(crate) fn new(chan: u64, port: Port) -> Self {
+        HomeChan {
+            chan,
+            port,
+            remotes: BTreeMap::new(),
+            pins: 0,
+            cursor: 0,
+        }
+    }
+
+    pub(crate) fn port(&self) -> &Port {
+        &self.port
+    }
+
+    /// Nothing refers to this channel from elsewhere any more.
+    pub(crate) fn idle(&self) -> bool {
+        self.remotes.is_empty() && self.pins == 0
+    }
+
+    /// A proxy on `node` joins: it holds one count on the channel.
+    pub(crate) fn attach(&mut self, node: u64, proxy: u64, sends: bool) -> bool {
+        if self.remotes.contains_key(&(node, proxy)) {
+            return false;
+        }
+        if sends {
+            self.port.add_sender();
+        } else {
+            self.port.add_receiver();
+        }
+        self.remotes.insert(
+            (node, proxy),
+            Remote {
+                sends,
+                granted: 0,
+                peak: 0,
+                received: 0,
+                parked: 0,
+                want: 0,
+                shipped: 0,
+                recv: None,
+                closed: false,
+            },
+        );
+        true
+    }
+
+    /// A proxy leaves (its node has no ends left, or the node is gone).
+    pub(crate) fn detach(&mut self, node: u64, proxy: u64) -> bool {
+        let Some(mut r) = self.remotes.remove(&(node, proxy)) else {
+            return false;
+        };
+        // Dropping a pending receive puts back a value that had reached it.
+        r.recv = None;
+        if r.sends {
+            self.port.drop_sender();
+        } else {
+            self.port.drop_receiver();
+        }
+        true
+    }
+
+    /// Every proxy of a node that is gone.
+    pub(crate) fn drop_node(&mut self, node: u64) {
+        let gone: Vec<_> = self
+            .remotes
+            .keys()
+            .filter(|(n, _)| *n == node)
+            .copied()
+            .collect();
+        for (n, p) in gone {
+            self.detach(n, p);
+        }
+    }
+
+    /// Handles a channel message from proxy `(node, proxy)`. `Err` is a
+    /// protocol violation: the connection must close.
+    pub(crate) fn on_msg(&mut self, node: u64, msg: Msg, out: &mut Out) -> Result<(), String> {
+        match msg {
+            Msg::ProxyState {
+                proxy,
+                parked,
+                want,
+                ..
+            } => {
+                let r = self.remote(node, proxy)?;
+                if r.sends {
+                    r.parked = parked;
+                } else {
+                    r.want = want;
+                }
+            }
+            Msg::Value { proxy, bytes, .. } => {
+                let chan = self.chan;
+                let r = self.remote(node, proxy)?;
+                if !r.sends || r.received >= r.peak {
+                    return Err(format!("value on channel {chan:x} beyond its grant"));
+                }
+                r.received += 1;
+                match self.port.inject(bytes) {
+                    Ok(()) | Err(PortError::Closed(_)) => {}
+                    Err(e) => return Err(format!("value on channel {chan:x}: {e}")),
+                }
+            }
+            Msg::Return { proxy, bytes, .. } => {
+                let chan = self.chan;
+                let r = self.remote(node, proxy)?;
+                if r.sends {
+                    return Err(format!("return from a send proxy of {chan:x}"));
+                }
+                // The proxy counts a returned value as received: it asks
+                // again through `want`, so nothing else changes here.
+                self.port
+                    .put_back(bytes)
+                    .map_err(|e| format!("returned value on channel {chan:x}: {e}"))?;
+            }
+            Msg::Close { .. } => {
+                self.port.close();
+            }
+            other => return Err(format!("not a home message: {other:?}")),
+        }
+        let _ = out;
+        Ok(())
+    }
+
+    fn remote(&mut self, node: u64, proxy: u64) -> Result<&mut Remote, String> {
+        let chan = self.chan;
+        self.remotes
+            .get_mut(&(node, proxy))
+            .ok_or_else(|| format!("unknown proxy {proxy} of channel {chan:x}"))
+    }
+
+    /// Moves values and limits; called whenever the channel or a proxy's
+    /// state changed. Registers `cx` to be woken on the next change.
+    pub(crate) fn pump(&mut self, cx: &mut Context<'_>, out: &mut Out) {
+        // Watch first: a change between reading the channel's state and
+        // registering would otherwise be lost (the watch fires only for
+        // changes after it is set). Our own changes below fire it too,
+        // which costs one extra, idle pump.
+        self.port.watch(cx.waker());
+        self.serve_receivers(cx, out);
+        self.grant_senders(out);
+    }
+
+    /// Receives for recv proxies that want values, ships what arrives.
+    fn serve_receivers(&mut self, cx: &mut Context<'_>, out: &mut Out) {
+        let chan = self.chan;
+        for (&(node, proxy), r) in self.remotes.iter_mut() {
+            if r.sends || r.closed {
+                continue;
+            }
+            while r.shipped < r.want {
+                let fut = r.recv.get_or_insert_with(|| self.port.recv());
+                match fut.as_mut().poll(cx) {
+                    Poll::Pending => break,
+                    Poll::Ready(got) => {
+                        r.recv = None;
+                        match got {
+                            Some(Ok(bytes)) => {
+                                r.shipped += 1;
+                                out.push((node, Msg::Deliver { chan, proxy, bytes }));
+                            }
+                            Some(Err(e)) => {
+                                tracing::error!(
+                                    chan,
+                                    "value cannot be encoded for a remote receiver, dropped: {e}"
+                                );
+                            }
+                            None => {
+                                r.closed = true;
+                                out.push((node, Msg::Closed { chan, proxy }));
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            if r.shipped >= r.want {
+                r.recv = None;
+            }
+        }
+    }
+
+    /// Grants send proxies exactly what the channel can take now.
+    fn grant_senders(&mut self, out: &mut Out) {
+        let chan = self.chan;
+        let st = self.port.status();
+        let shut = st.closed || st.receivers == 0;
+        if shut {
+            for (&(node, proxy), r) in self.remotes.iter_mut() {
+                if r.sends && !r.closed {
+                    r.closed = true;
+                    out.push((node, Msg::Closed { chan, proxy }));
+                }
+            }
+            return;
+        }
+        let demand = (st.waiting_receivers + st.capacity.saturating_sub(st.buffered)) as u64;
+        let outstanding: u64 = self
+            .remotes
+            .values()
+            .filter(|r| r.sends)
+            .map(Remote::outstanding)
+            .sum();
+        let mut changed: Vec<(u64, u64)> = Vec::new();
+        if demand > outstanding {
+            let mut extra = demand - outstanding;
+            let keys: Vec<(u64, u64)> = self
+                .remotes
+                .iter()
+                .filter(|(_, r)| r.sends && u64::from(r.parked) > r.outstanding())
+                .map(|(k, _)| *k)
+                .collect();
+            let n = keys.len();
+            let mut i = 0;
+            while extra > 0 && n > 0 && i < n * 2 {
+                let k = keys[(self.cursor + i) % n];
+                let r = self.remotes.get_mut(&k).expect("listed above");
+                if u64::from(r.parked) > r.outstanding() {
+                    r.granted += 1;
+                    r.peak = r.peak.max(r.granted);
+                    extra -= 1;
+                    changed.push(k);
+                }
+                i += 1;
+            }
+            self.cursor = self.cursor.wrapping_add(1);
+        }
+        // Grants are never taken back: a lowered limit could cross values
+        // already on the way and leave both sides waiting for each other.
+        // The price is that a grant made for a receiver that then stopped
+        // waiting (its alt chose another arm) lets one later value from
+        // that proxy complete early and wait in the home channel, past its
+        // capacity, for the next receiver: nothing is lost or reordered.
+        changed.sort_unstable();
+        changed.dedup();
+        for (node, proxy) in changed {
+            let limit = self.remotes[&(node, proxy)].granted;
+            out.push((node, Msg::Grant { chan, proxy, limit }));
+        }
+    }
+}

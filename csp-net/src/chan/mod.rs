@@ -1,0 +1,478 @@
+//! Remote channels: homes, proxies, pins, and the codec that turns channel
+//! ends into references to their home and back.
+//!
+//! **Scheme: home directory, no forwarding.** A channel stays where it was
+//! made (its *home*); every other node that holds an end has one proxy per
+//! direction, attached to the home. An end that moves (inside a message, or
+//! in a migrating process) is re-attached at its new node directly to the
+//! home, so there is never a forwarding chain and never a buffer away from
+//! home: values wait only in the home channel or in a parked sender, which
+//! is what makes per-sender FIFO and exactly-once hold while ends move.
+//! The cost: traffic between two non-home nodes takes two hops, and a
+//! channel dies with its home node (its remote ends then see it closed).
+//!
+//! **Pins.** An end in transit must keep its channel open: the exporting
+//! node takes a count (a *pin*) that the importer releases, through the
+//! home, only after its own count is in place.
+
+mod home;
+mod proxy;
+
+use std::collections::HashMap;
+use std::future::poll_fn;
+use std::sync::{Arc, Mutex, Weak};
+use std::task::{Poll, Waker};
+
+use csp::migrate::link::{with_codec, EndCodec, EndKind, Port, RemoteRef};
+
+pub(crate) use home::HomeChan;
+pub(crate) use proxy::ProxyChan;
+
+use crate::proto::Msg;
+
+/// Messages to send, each to a node.
+pub(crate) type Out = Vec<(u64, Msg)>;
+
+/// Where channel messages go: the node's connections, or a test's queues.
+pub(crate) trait Net: Send + Sync + 'static {
+    /// This node's id.
+    fn me(&self) -> u64;
+    /// Queues `msg` for `node` (dropped if it is not connected).
+    fn send(&self, node: u64, msg: Msg);
+}
+
+/// A state machine with the waker of the task that pumps it.
+struct Cell<S> {
+    state: Mutex<S>,
+    waker: Mutex<Option<Waker>>,
+}
+
+impl<S> Cell<S> {
+    fn new(s: S) -> Arc<Self> {
+        Arc::new(Cell {
+            state: Mutex::new(s),
+            waker: Mutex::new(None),
+        })
+    }
+    fn lock(&self) -> std::sync::MutexGuard<'_, S> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+    fn wake(&self) {
+        if let Some(w) = self.waker.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            w.wake();
+        }
+    }
+    fn park(&self, w: &Waker) {
+        *self.waker.lock().unwrap_or_else(|e| e.into_inner()) = Some(w.clone());
+    }
+}
+
+#[derive(Default)]
+struct Tables {
+    homes: HashMap<u64, Arc<Cell<HomeChan>>>,
+    /// Live proxy per (home, chan, sends).
+    proxies: HashMap<(u64, u64, bool), Arc<Cell<ProxyChan>>>,
+    by_id: HashMap<u64, Arc<Cell<ProxyChan>>>,
+    /// Local channel id of a proxy port → (home, chan).
+    proxy_ports: HashMap<u64, (u64, u64)>,
+    pins: HashMap<u64, Pin>,
+    next: u64,
+}
+
+struct Pin {
+    port: Port,
+    sends: bool,
+    /// The home channel this pin keeps open, if homed here.
+    home_chan: Option<u64>,
+}
+
+/// This node's remote-channel tables.
+pub(crate) struct Channels {
+    net: Arc<dyn Net>,
+    t: Mutex<Tables>,
+    me: Weak<Channels>,
+    codec: Arc<dyn EndCodec>,
+}
+
+impl Channels {
+    pub(crate) fn new(net: Arc<dyn Net>) -> Arc<Self> {
+        Arc::new_cyclic(|me: &Weak<Channels>| Channels {
+            net,
+            t: Mutex::new(Tables::default()),
+            me: me.clone(),
+            codec: Arc::new(Codec(me.clone())),
+        })
+    }
+
+    fn tables(&self) -> std::sync::MutexGuard<'_, Tables> {
+        self.t.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn flush(&self, out: Out) {
+        for (node, msg) in out {
+            self.net.send(node, msg);
+        }
+    }
+
+    /// The codec to freeze or thaw frames and messages with on this node.
+    pub(crate) fn codec(&self) -> Arc<dyn EndCodec> {
+        self.codec.clone()
+    }
+
+    /// Makes channel `port` (local) available to remote nodes, pinned
+    /// once for an end on its way out (under the table lock, so the home's
+    /// pump cannot find it idle and drop it in between).
+    fn export_home(&self, port: &Port, sends: bool) -> u64 {
+        let id = port.id();
+        let mut t = self.tables();
+        let fresh = !t.homes.contains_key(&id);
+        let cell = t
+            .homes
+            .entry(id)
+            .or_insert_with(|| Cell::new(HomeChan::new(id, port.clone())))
+            .clone();
+        let pin = Self::pin_locked(&mut t, port, sends, Some(id));
+        drop(t);
+        if fresh {
+            self.spawn_home(id, cell);
+        } else {
+            cell.wake();
+        }
+        pin
+    }
+
+    fn spawn_home(&self, id: u64, cell: Arc<Cell<HomeChan>>) {
+        let me = self.me.clone();
+        tokio::spawn(poll_fn(move |cx| {
+            let Some(chans) = me.upgrade() else {
+                return Poll::Ready(());
+            };
+            cell.park(cx.waker());
+            let mut out = Out::new();
+            let idle = with_codec(chans.codec(), || {
+                let mut h = cell.lock();
+                h.pump(cx, &mut out);
+                h.idle()
+            });
+            chans.flush(out);
+            if idle {
+                let mut t = chans.tables();
+                // Re-check under the table lock: an export may have pinned
+                // it again in the meantime.
+                if cell.lock().idle() {
+                    t.homes.remove(&id);
+                    return Poll::Ready(());
+                }
+            }
+            Poll::Pending
+        }));
+    }
+
+    fn spawn_proxy(&self, cell: Arc<Cell<ProxyChan>>) {
+        let me = self.me.clone();
+        tokio::spawn(poll_fn(move |cx| {
+            let Some(chans) = me.upgrade() else {
+                return Poll::Ready(());
+            };
+            cell.park(cx.waker());
+            let mut out = Out::new();
+            let (retired, id, key, local) = with_codec(chans.codec(), || {
+                let mut p = cell.lock();
+                // Watch before reading the state (see `HomeChan::pump`).
+                p.port().watch(cx.waker());
+                p.pump(&mut out);
+                (p.retired, p.id, (p.home, p.chan, p.sends), p.port().id())
+            });
+            chans.flush(out);
+            if retired {
+                let mut t = chans.tables();
+                t.by_id.remove(&id);
+                t.proxy_ports.remove(&local);
+                if t.proxies.get(&key).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
+                    t.proxies.remove(&key);
+                }
+                return Poll::Ready(());
+            }
+            Poll::Pending
+        }));
+    }
+
+    /// A pin: a count on `port` held until the importer releases it.
+    fn pin_locked(t: &mut Tables, port: &Port, sends: bool, home_chan: Option<u64>) -> u64 {
+        if sends {
+            port.add_sender();
+        } else {
+            port.add_receiver();
+        }
+        t.next += 1;
+        let id = t.next;
+        if let Some(c) = home_chan.and_then(|c| t.homes.get(&c)) {
+            c.lock().pins += 1;
+        }
+        t.pins.insert(
+            id,
+            Pin {
+                port: port.clone(),
+                sends,
+                home_chan,
+            },
+        );
+        id
+    }
+
+    /// Releases pin `id` (idempotent: a pin released twice counts once).
+    pub(crate) fn release(&self, id: u64) {
+        let (pin, home) = {
+            let mut t = self.tables();
+            let Some(pin) = t.pins.remove(&id) else {
+                return;
+            };
+            let home = pin.home_chan.and_then(|c| t.homes.get(&c).cloned());
+            (pin, home)
+        };
+        if let Some(h) = &home {
+            let mut h = h.lock();
+            h.pins = h.pins.saturating_sub(1);
+        }
+        if pin.sends {
+            pin.port.drop_sender();
+        } else {
+            pin.port.drop_receiver();
+        }
+        if let Some(h) = home {
+            h.wake();
+        }
+    }
+
+    fn release_ref(&self, pin: Option<(u64, u64)>, via_home: u64) {
+        let Some((node, id)) = pin else { return };
+        let me = self.net.me();
+        if node == me {
+            self.release(id);
+        } else if via_home == me {
+            // This node is the home and its count is already in place.
+            self.net.send(node, Msg::Release { pin: id });
+        } else {
+            // Through the home, behind the Attach that takes our count.
+            self.net.send(via_home, Msg::Unpin { node, pin: id });
+        }
+    }
+
+    /// Handles a channel message from `node`. `Err`: protocol violation.
+    /// Values decode here, with this node's codec: channel ends inside them
+    /// become this node's ends.
+    pub(crate) fn on_msg(&self, node: u64, msg: Msg) -> Result<(), String> {
+        with_codec(self.codec(), || self.on_msg_inner(node, msg))
+    }
+
+    fn on_msg_inner(&self, node: u64, msg: Msg) -> Result<(), String> {
+        let mut out = Out::new();
+        match msg {
+            Msg::Attach {
+                chan,
+                proxy,
+                sends,
+                pin,
+            } => {
+                let cell = self.tables().homes.get(&chan).cloned();
+                match cell {
+                    Some(c) => {
+                        c.lock().attach(node, proxy, sends);
+                        c.wake();
+                    }
+                    None => out.push((node, Msg::NoSuchChannel { chan, proxy })),
+                }
+                if let Some((holder, id)) = pin {
+                    if holder == self.net.me() {
+                        self.release(id);
+                    } else {
+                        out.push((holder, Msg::Release { pin: id }));
+                    }
+                }
+            }
+            Msg::Unpin { node: holder, pin } => {
+                if holder == self.net.me() {
+                    self.release(pin);
+                } else {
+                    out.push((holder, Msg::Release { pin }));
+                }
+            }
+            Msg::Release { pin } => self.release(pin),
+            Msg::Detach { chan, proxy } => {
+                if let Some(c) = self.tables().homes.get(&chan).cloned() {
+                    c.lock().detach(node, proxy);
+                    c.wake();
+                }
+            }
+            Msg::ProxyState { chan, .. }
+            | Msg::Value { chan, .. }
+            | Msg::Return { chan, .. }
+            | Msg::Close { chan } => {
+                let c = self.tables().homes.get(&chan).cloned();
+                // A message for a channel that is gone (every remote end
+                // detached and it was dropped here) is late, not hostile.
+                if let Some(c) = c {
+                    c.lock().on_msg(node, msg, &mut out)?;
+                    c.wake();
+                }
+            }
+            Msg::Grant { proxy, .. }
+            | Msg::Deliver { proxy, .. }
+            | Msg::Closed { proxy, .. }
+            | Msg::NoSuchChannel { proxy, .. } => {
+                let c = self.tables().by_id.get(&proxy).cloned();
+                match c {
+                    Some(c) => {
+                        let mut p = c.lock();
+                        if p.home != node {
+                            return Err(format!("node {node:x} is not the home of proxy {proxy}"));
+                        }
+                        p.on_msg(msg, &mut out)?;
+                        drop(p);
+                        c.wake();
+                    }
+                    // A delivery to a proxy that retired goes back.
+                    None => {
+                        if let Msg::Deliver { chan, bytes, proxy } = msg {
+                            out.push((node, Msg::Return { chan, proxy, bytes }));
+                        }
+                    }
+                }
+            }
+            other => return Err(format!("not a channel message: {other:?}")),
+        }
+        self.flush(out);
+        Ok(())
+    }
+
+    /// `node` is gone: channels homed here forget its proxies; proxies of
+    /// channels homed there see them closed.
+    pub(crate) fn node_lost(&self, node: u64) {
+        let (homes, proxies): (Vec<_>, Vec<_>) = {
+            let t = self.tables();
+            (
+                t.homes.values().cloned().collect(),
+                t.by_id.values().cloned().collect(),
+            )
+        };
+        for h in homes {
+            h.lock().drop_node(node);
+            h.wake();
+        }
+        for p in proxies {
+            let mut g = p.lock();
+            if g.home == node {
+                g.home_lost();
+                drop(g);
+                p.wake();
+            }
+        }
+    }
+
+    /// Every end is exported under a pin, raw ones (a pending operation's
+    /// channel) included, so a channel cannot close or be forgotten while
+    /// any reference to it is on the way.
+    fn export(&self, port: &Port, end: EndKind) -> Result<RemoteRef, String> {
+        let me = self.net.me();
+        let local = port.id();
+        let mut t = self.tables();
+        match t.proxy_ports.get(&local).copied() {
+            Some((home, chan)) => {
+                let pin = Self::pin_locked(&mut t, port, end.sends(), None);
+                Ok(RemoteRef {
+                    home,
+                    chan,
+                    pin: Some((me, pin)),
+                })
+            }
+            None => {
+                drop(t);
+                let pin = self.export_home(port, end.sends());
+                Ok(RemoteRef {
+                    home: me,
+                    chan: local,
+                    pin: Some((me, pin)),
+                })
+            }
+        }
+    }
+
+    fn import(
+        &self,
+        r: &RemoteRef,
+        end: EndKind,
+        make: &mut dyn FnMut() -> Port,
+    ) -> Result<Port, String> {
+        let me = self.net.me();
+        if r.home == me {
+            let port = self
+                .tables()
+                .homes
+                .get(&r.chan)
+                .map(|c| c.lock().port().clone())
+                .ok_or_else(|| format!("channel {:x} of this node no longer exists", r.chan))?;
+            self.release_ref(r.pin, me);
+            return Ok(port);
+        }
+        let sends = end.sends();
+        let key = (r.home, r.chan, sends);
+        let existing = self.tables().proxies.get(&key).cloned();
+        if let Some(c) = existing {
+            let p = c.lock();
+            if !p.retired {
+                let port = p.port().clone();
+                drop(p);
+                self.release_ref(r.pin, r.home);
+                return Ok(port);
+            }
+        }
+        let port = make();
+        let mut t = self.tables();
+        t.next += 1;
+        let id = t.next;
+        let cell = Cell::new(ProxyChan::new(r.home, r.chan, id, sends, port.clone()));
+        t.proxies.insert(key, cell.clone());
+        t.by_id.insert(id, cell.clone());
+        t.proxy_ports.insert(port.id(), (r.home, r.chan));
+        drop(t);
+        self.net.send(
+            r.home,
+            Msg::Attach {
+                chan: r.chan,
+                proxy: id,
+                sends,
+                pin: r.pin,
+            },
+        );
+        self.spawn_proxy(cell);
+        Ok(port)
+    }
+}
+
+struct Codec(Weak<Channels>);
+
+impl Codec {
+    fn chans(&self) -> Result<Arc<Channels>, String> {
+        self.0
+            .upgrade()
+            .ok_or_else(|| "the node is shut down".to_string())
+    }
+}
+
+impl EndCodec for Codec {
+    fn export(&self, port: &Port, end: EndKind) -> Result<RemoteRef, String> {
+        self.chans()?.export(port, end)
+    }
+
+    fn import(
+        &self,
+        r: &RemoteRef,
+        end: EndKind,
+        proxy: &mut dyn FnMut() -> Port,
+    ) -> Result<Port, String> {
+        self.chans()?.import(r, end, proxy)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,196 @@
+//! The remote side of a channel: a local proxy channel and its bridge.
+//!
+//! Processes on this node use the proxy like any channel. A *send proxy*
+//! holds this node's senders of a remote channel: its bridge is the proxy's
+//! only receiver, and takes a parked sender's value (completing that send)
+//! only when the home has granted room for it, so a rendezvous send still
+//! waits for a receiver and a buffered channel's capacity holds end to end.
+//! A *recv proxy* holds this node's receivers: the bridge tells the home
+//! how many wait, and hands each delivered value to a waiting receiver, or
+//! returns it to the home if none is waiting any more (an alt chose another
+//! arm, a process was frozen). Plain state transitions, no I/O.
+
+use csp::migrate::link::{Port, PortError};
+
+use super::Out;
+use crate::proto::Msg;
+
+/// One proxy channel on this node.
+pub(crate) struct ProxyChan {
+    pub(crate) home: u64,
+    pub(crate) chan: u64,
+    pub(crate) id: u64,
+    pub(crate) sends: bool,
+    port: Port,
+    granted: u64,
+    sent: u64,
+    parked_told: u32,
+    received: u64,
+    want_told: u64,
+    closed_by_home: bool,
+    close_told: bool,
+    /// Whether an end has ever been counted (the import that made the
+    /// proxy adds the first one just after making it).
+    seen_end: bool,
+    /// Detached: its ends are gone; a new end makes a new proxy.
+    pub(crate) retired: bool,
+}
+
+impl ProxyChan {
+    /// A proxy for `chan` on `home`; takes the bridge's own count so that
+    /// the proxy neither looks closed nor refuses its ends' operations.
+    pub(crate) fn new(home: u64, chan: u64, id: u64, sends: bool, port: Port) -> Self {
+        if sends {
+            port.add_receiver();
+        } else {
+            port.add_sender();
+        }
+        ProxyChan {
+            home,
+            chan,
+            id,
+            sends,
+            port,
+            granted: 0,
+            sent: 0,
+            parked_told: 0,
+            received: 0,
+            want_told: 0,
+            closed_by_home: false,
+            close_told: false,
+            seen_end: false,
+            retired: false,
+        }
+    }
+
+    pub(crate) fn port(&self) -> &Port {
+        &self.port
+    }
+
+    /// Handles a message from the home. `Err`: protocol violation.
+    pub(crate) fn on_msg(&mut self, msg: Msg, out: &mut Out) -> Result<(), String> {
+        match msg {
+            Msg::Grant { limit, .. } if self.sends => self.granted = limit,
+            Msg::Deliver { bytes, .. } if !self.sends => {
+                self.received += 1;
+                match self.port.hand_over(bytes) {
+                    Ok(()) => {}
+                    Err(PortError::NoTaker(bytes)) | Err(PortError::Closed(bytes)) => {
+                        out.push((
+                            self.home,
+                            Msg::Return {
+                                chan: self.chan,
+                                proxy: self.id,
+                                bytes,
+                            },
+                        ));
+                    }
+                    Err(e) => return Err(format!("delivery on {:x}: {e}", self.chan)),
+                }
+            }
+            Msg::Closed { .. } | Msg::NoSuchChannel { .. } => {
+                self.closed_by_home = true;
+                self.port.close();
+            }
+            other => return Err(format!("not a proxy message: {other:?}")),
+        }
+        Ok(())
+    }
+
+    /// The home is unreachable: the proxy's ends see a closed channel.
+    pub(crate) fn home_lost(&mut self) {
+        self.closed_by_home = true;
+        self.port.close();
+    }
+
+    /// Moves values and reports state; call on every change.
+    pub(crate) fn pump(&mut self, out: &mut Out) {
+        if self.retired {
+            return;
+        }
+        let st = self.port.status();
+        let mine = if self.sends { st.senders } else { st.receivers };
+        if mine == 0 {
+            if self.seen_end {
+                self.retire(out);
+            }
+            return;
+        }
+        self.seen_end = true;
+        // An explicit close() by one of this node's ends closes the channel
+        // for everyone: tell the home.
+        let explicitly_closed = if self.sends {
+            st.closed
+        } else {
+            st.closed && st.senders > 0
+        };
+        if explicitly_closed && !self.closed_by_home && !self.close_told {
+            self.close_told = true;
+            out.push((self.home, Msg::Close { chan: self.chan }));
+        }
+        if self.sends {
+            self.ship(out);
+        } else {
+            let want = self.received + st.waiting_receivers as u64;
+            if want != self.want_told {
+                self.want_told = want;
+                self.state(0, want, out);
+            }
+        }
+    }
+
+    fn ship(&mut self, out: &mut Out) {
+        while self.sent < self.granted {
+            match self.port.try_recv() {
+                Ok(Some(bytes)) => {
+                    self.sent += 1;
+                    out.push((
+                        self.home,
+                        Msg::Value {
+                            chan: self.chan,
+                            proxy: self.id,
+                            bytes,
+                        },
+                    ));
+                }
+                Ok(None) | Err(PortError::Closed(_)) => break,
+                Err(e) => {
+                    tracing::error!(chan = self.chan, "value cannot be encoded, dropped: {e}");
+                }
+            }
+        }
+        let parked = u32::try_from(self.port.status().parked_senders).unwrap_or(u32::MAX);
+        if parked != self.parked_told {
+            self.parked_told = parked;
+            self.state(parked, 0, out);
+        }
+    }
+
+    fn state(&self, parked: u32, want: u64, out: &mut Out) {
+        out.push((
+            self.home,
+            Msg::ProxyState {
+                chan: self.chan,
+                proxy: self.id,
+                parked,
+                want,
+            },
+        ));
+    }
+
+    fn retire(&mut self, out: &mut Out) {
+        self.retired = true;
+        out.push((
+            self.home,
+            Msg::Detach {
+                chan: self.chan,
+                proxy: self.id,
+            },
+        ));
+        if self.sends {
+            self.port.drop_receiver();
+        } else {
+            self.port.drop_sender();
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! Remote channels between nodes that exchange messages in memory: the
+//! protocol without sockets.
+
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+
+use csp::migrate::link::with_codec;
+use csp::{Receiver, Sender};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use super::{Channels, Net};
+use crate::proto::Msg;
+
+/// One node's inbox: messages with the sender's id.
+type Inbox = mpsc::UnboundedSender<(u64, Msg)>;
+
+/// Nodes connected by in-memory queues, in order per pair like TCP.
+struct MemNet {
+    me: u64,
+    peers: Mutex<Vec<(u64, Inbox)>>,
+}
+
+impl Net for MemNet {
+    fn me(&self) -> u64 {
+        self.me
+    }
+    fn send(&self, node: u64, msg: Msg) {
+        // The wire form is what travels: encode and decode every message.
+        let mut b = Vec::new();
+        crate::wire::encode_msg(&msg, &mut b).expect("encodes");
+        let msg: Msg = crate::wire::decode_msg(&b[crate::wire::HEADER_LEN..]).expect("decodes");
+        for (n, tx) in self.peers.lock().unwrap().iter() {
+            if *n == node {
+                let _ = tx.send((self.me, msg));
+                return;
+            }
+        }
+    }
+}
+
+/// `n` nodes, fully connected; each runs a task that applies its inbox.
+fn cluster(n: u64) -> Vec<Arc<Channels>> {
+    let nets: Vec<Arc<MemNet>> = (1..=n)
+        .map(|me| {
+            Arc::new(MemNet {
+                me,
+                peers: Mutex::new(Vec::new()),
+            })
+        })
+        .collect();
+    let chans: Vec<Arc<Channels>> = nets
+        .iter()
+        .map(|n| Channels::new(n.clone() as Arc<dyn Net>))
+        .collect();
+    for (i, c) in chans.iter().enumerate() {
+        let (tx, mut rx) = mpsc::unbounded_channel::<(u64, Msg)>();
+        for n in &nets {
+            n.peers.lock().unwrap().push((i as u64 + 1, tx.clone()));
+        }
+        let c: Weak<Channels> = Arc::downgrade(c);
+        tokio::spawn(async move {
+            while let Some((from, msg)) = rx.recv().await {
+                let Some(c) = c.upgrade() else { return };
+                c.on_msg(from, msg).expect("protocol error");
+            }
+        });
+    }
+    chans
+}
+
+/// Moves a value holding channel ends from node `a` to node `b`.
+fn carry<T: Serialize + DeserializeOwned>(v: T, a: &Channels, b: &Channels) -> T {
+    let bytes = with_codec(a.codec(), || rmp_serde::to_vec_named(&v)).expect("exports");
+    drop(v);
+    with_codec(b.codec(), || rmp_serde::from_slice(&bytes)).expect("imports")
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn values_flow_to_a_remote_receiver_in_order() {
+    rt().block_on(async {
+        let nodes = cluster(2);
+        let (tx, rx) = csp::channel::<u32>();
+        let rx: Receiver<u32> = carry(rx, &nodes[0], &nodes[1]);
+        let got = tokio::spawn(async move {
+            let mut v = Vec::new();
+            while let Ok(x) = rx.recv().await {
+                v.push(x);
+            }
+            v
+        });
+        for i in 0..200 {
+            tx.send(i).await.unwrap();
+        }
+        drop(tx);
+        assert_eq!(got.await.unwrap(), (0..200).collect::<Vec<_>>());
+    });
+}
+
+#[test]
+fn values_flow_from_a_remote_sender_and_close_propagates() {
+    rt().block_on(async {
+        let nodes = cluster(2);
+        let (tx, rx) = csp::buffered::<u64>(4);
+        let tx: Sender<u64> = carry(tx, &nodes[0], &nodes[1]);
+        let prod = tokio::spawn(async move {
+            for i in 0..500 {
+                tx.send(i).await.unwrap();
+            }
+        });
+        let mut got = Vec::new();
+        while let Ok(x) = rx.recv().await {
+            got.push(x);
+        }
+        prod.await.unwrap();
+        assert_eq!(got, (0..500).collect::<Vec<_>>());
+    });
+}
+
+#[test]
+fn remote_rendezvous_send_waits_for_the_receiver() {
+    rt().block_on(async {
+        let nodes = cluster(2);
+        let (tx, rx) = csp::channel::<u32>();
+        let tx: Sender<u32> = carry(tx, &nodes[0], &nodes[1]);
+        let sent = Arc::new(OnceLock::new());
+        let s2 = sent.clone();
+        let h = tokio::spawn(async move {
+            tx.send(7).await.unwrap();
+            s2.set(()).unwrap();
+            tx
+        });
+        // No receiver is waiting: the home grants nothing, so the remote
+        // send cannot complete, however long it is given.
+        for _ in 0..50 {
+            tokio::task::yield_now().await;
+        }
+        assert!(
+            sent.get().is_none(),
+            "rendezvous send completed without a receiver"
+        );
+        assert_eq!(rx.recv().await, Ok(7));
+        let _tx = h.await.unwrap();
+        assert!(sent.get().is_some());
+    });
+}
+
+#[test]
+fn receiver_close_reaches_a_remote_sender() {
+    rt().block_on(async {
+        let nodes = cluster(2);
+        let (tx, rx) = csp::channel::<u32>();
+        let tx: Sender<u32> = carry(tx, &nodes[0], &nodes[1]);
+        rx.close();
+        assert_eq!(tx.send(1).await, Err(csp::SendError(1)));
+    });
+}
+
+#[test]
+fn a_lost_home_closes_the_remote_ends() {
+    rt().block_on(async {
+        let nodes = cluster(2);
+        let (tx, rx) = csp::channel::<u32>();
+        let tx: Sender<u32> = carry(tx, &nodes[0], &nodes[1]);
+        // Node 2 learns that node 1 (the home) is gone: its send fails
+        // rather than waiting forever.
+        nodes[1].node_lost(1);
+        assert_eq!(tx.send(5).await, Err(csp::SendError(5)));
+        drop(rx);
+    });
+}
+
+#[test]
+fn a_lost_proxy_node_gives_back_its_counts() {
+    rt().block_on(async {
+        let nodes = cluster(2);
+        let (tx, rx) = csp::channel::<u32>();
+        let tx: Sender<u32> = carry(tx, &nodes[0], &nodes[1]);
+        // Wait until the home has counted the remote sender.
+        while !nodes[0].tables().homes.values().any(|h| {
+            let h = h.lock();
+            !h.idle() && h.pins == 0
+        }) {
+            tokio::task::yield_now().await;
+        }
+        // The only sender lives on node 2; once node 2 is lost the
+        // channel closes instead of leaving the receiver waiting.
+        nodes[0].node_lost(2);
+        assert_eq!(rx.recv().await, Err(csp::RecvError));
+        drop(tx);
+    });
+}
+
+#[test]
+fn alt_on_a_remote_receiver_loses_nothing() {
+    rt().block_on(async {
+        let nodes = cluster(2);
+        let (tx, rx) = csp::channel::<u32>();
+        let (ltx, lrx) = csp::channel::<u32>();
+        let rx: Receiver<u32> = carry(rx, &nodes[0], &nodes[1]);
+        let remote = tokio::spawn(async move {
+            for i in 0..300 {
+                tx.send(i).await.unwrap();
+            }
+        });
+        let local = tokio::spawn(async move {
+            for i in 1000..1300 {
+                ltx.send(i).await.unwrap();
+            }
+        });
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        while a.len() + b.len() < 600 {
+            // A channel that has closed (its sender finished) is ready with
+            // an error: stop listening to it then.
+            csp::alt! {
+                x = rx.recv(), if a.len() < 300 => a.push(x.unwrap()),
+                y = lrx.recv(), if b.len() < 300 => b.push(y.unwrap()),
+            }
+        }
+        remote.await.unwrap();
+        local.await.unwrap();
+        assert_eq!(a, (0..300).collect::<Vec<_>>());
+        assert_eq!(b, (1000..1300).collect::<Vec<_>>());
+    });
+}
+
+#[test]
+fn a_channel_end_sent_over_a_remote_channel_works_there() {
+    rt().block_on(async {
+        let nodes = cluster(2);
+        // A channel of senders, homed on node 1, its receiver on node 2.
+        let (stx, srx) = csp::channel::<Sender<String>>();
+        let srx: Receiver<Sender<String>> = carry(srx, &nodes[0], &nodes[1]);
+        let (tx, rx) = csp::channel::<String>();
+        let remote = tokio::spawn(async move {
+            let tx = srx.recv().await.unwrap();
+            tx.send("hello from node 2".to_string()).await.unwrap();
+        });
+        stx.send(tx).await.unwrap();
+        assert_eq!(rx.recv().await.unwrap(), "hello from node 2");
+        remote.await.unwrap();
+        // The only sender (carried to node 2) is gone: the channel closes.
+        assert_eq!(rx.recv().await, Err(csp::RecvError));
+    });
+}

@@ -1,0 +1,198 @@
+//! The messages two authenticated nodes exchange.
+//!
+//! Every message is one frame (`wire`). Channel messages name the channel
+//! by its id on its home node and the proxy by the id its node gave it, so
+//! a node never trusts a peer to name anything of its own except through
+//! tables it checks: an unknown channel, proxy or token is a protocol error
+//! that closes the connection.
+//!
+//! Flow control is by cumulative limits, so a limit message can be lowered
+//! as well as raised and the latest one wins (messages on one connection
+//! arrive in order):
+//!
+//! * a *send proxy* may ship `Value`s while its count of shipped values is
+//!   below the home's latest `Grant { limit }`; the home grants one value
+//!   per receiver waiting on the channel, plus free buffer slots, and only
+//!   to proxies that have senders parked (`ProxyState { parked }`);
+//! * a *recv proxy* tells the home `ProxyState { want }`: the number of
+//!   values it has received plus the number of its receivers waiting now;
+//!   the home receives on the channel for it (in turn with its other
+//!   receivers) while it has shipped fewer `Deliver`s than that.
+
+use serde::{Deserialize, Serialize};
+
+/// A message after the handshake.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub enum Msg {
+    // ---- proxy → home -------------------------------------------------
+    /// A new proxy for channel `chan` of the receiving (home) node: take a
+    /// count for it, then release the pin the end travelled under.
+    Attach {
+        /// Channel id on the home node.
+        chan: u64,
+        /// The proxy's id on the sending node.
+        proxy: u64,
+        /// Whether it is a send proxy (holds senders) or a recv proxy.
+        sends: bool,
+        /// The pin to release once the count is taken.
+        pin: Option<(u64, u64)>,
+    },
+    /// Release a pin without attaching (the end joined an existing proxy).
+    Unpin {
+        /// Node holding the pin.
+        node: u64,
+        /// Pin id there.
+        pin: u64,
+    },
+    /// The proxy has no ends left: drop its count.
+    Detach {
+        /// Channel id on the home node.
+        chan: u64,
+        /// The proxy.
+        proxy: u64,
+    },
+    /// Flow-control state of a proxy (see module docs).
+    ProxyState {
+        /// Channel id on the home node.
+        chan: u64,
+        /// The proxy.
+        proxy: u64,
+        /// Send proxy: senders parked with a value.
+        parked: u32,
+        /// Recv proxy: values received plus receivers waiting.
+        want: u64,
+    },
+    /// A value from a send proxy, within its grant.
+    Value {
+        /// Channel id on the home node.
+        chan: u64,
+        /// The proxy.
+        proxy: u64,
+        /// The message, MessagePack.
+        #[serde(with = "csp::migrate::serde_bytes")]
+        bytes: Vec<u8>,
+    },
+    /// A delivered value no receiver at the proxy could take.
+    Return {
+        /// Channel id on the home node.
+        chan: u64,
+        /// The proxy.
+        proxy: u64,
+        /// The message.
+        #[serde(with = "csp::migrate::serde_bytes")]
+        bytes: Vec<u8>,
+    },
+    /// `close()` was called on an end at the proxy's node.
+    Close {
+        /// Channel id on the home node.
+        chan: u64,
+    },
+
+    // ---- home → proxy -------------------------------------------------
+    /// New cumulative limit on `Value`s the send proxy may ship.
+    Grant {
+        /// Channel id on the home node.
+        chan: u64,
+        /// The proxy.
+        proxy: u64,
+        /// Cumulative limit.
+        limit: u64,
+    },
+    /// A value for a recv proxy.
+    Deliver {
+        /// Channel id on the home node.
+        chan: u64,
+        /// The proxy.
+        proxy: u64,
+        /// The message.
+        #[serde(with = "csp::migrate::serde_bytes")]
+        bytes: Vec<u8>,
+    },
+    /// The channel is closed for the proxy's side (no more values will be
+    /// delivered / no more will be accepted).
+    Closed {
+        /// Channel id on the home node.
+        chan: u64,
+        /// The proxy.
+        proxy: u64,
+    },
+    /// The home does not know the channel (it is gone): the proxy's ends
+    /// see a closed channel.
+    NoSuchChannel {
+        /// Channel id on the home node.
+        chan: u64,
+        /// The proxy.
+        proxy: u64,
+    },
+    /// Release pin `pin` held by the receiving node.
+    Release {
+        /// Pin id.
+        pin: u64,
+    },
+
+    // ---- either way -----------------------------------------------------
+    /// Barrier: answered with `SyncAck` after every earlier message.
+    Sync {
+        /// Echoed back.
+        token: u64,
+    },
+    /// Answer to `Sync`.
+    SyncAck {
+        /// The `Sync`'s token.
+        token: u64,
+    },
+
+    // ---- processes --------------------------------------------------------
+    /// Phase 1 of a move: here is a frozen process; decode it, hold it
+    /// without running it, and answer `Prepared` or `Refused`.
+    Prepare {
+        /// The move's token.
+        token: u64,
+        /// Process id, stable across moves.
+        pid: u64,
+        /// `Frozen::to_bytes`.
+        #[serde(with = "csp::migrate::serde_bytes")]
+        frozen: Vec<u8>,
+        /// Whether the process has never run (code migration, `spawn_on`).
+        fresh: bool,
+    },
+    /// The destination holds the process, ready to run it.
+    Prepared {
+        /// The move's token.
+        token: u64,
+    },
+    /// The destination cannot run the process; the source keeps it.
+    Refused {
+        /// The move's token.
+        token: u64,
+        /// Why (names the type, version or fingerprint that differs).
+        reason: String,
+    },
+    /// Phase 2: run it. The source has let go.
+    Commit {
+        /// The move's token.
+        token: u64,
+    },
+    /// Phase 2, on failure: drop the held copy; the source resumes it.
+    Abort {
+        /// The move's token.
+        token: u64,
+    },
+    /// The destination runs the process.
+    Committed {
+        /// The move's token.
+        token: u64,
+    },
+    /// A process finished: its result (for a join handle taken on another
+    /// node) as MessagePack, or the error text.
+    Finished {
+        /// Process id.
+        pid: u64,
+        /// The encoded result, or why there is none.
+        result: Result<ByteBuf, String>,
+    },
+}
+
+/// Bytes that encode as MessagePack `bin`.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct ByteBuf(#[serde(with = "csp::migrate::serde_bytes")] pub Vec<u8>);
