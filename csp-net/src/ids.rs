@@ -36,3 +36,10 @@ impl fmt::Display for NodeId {
         write!(f, "{:016x}", self.0)
     }
 }
+
+impl From<NodeId> for u64 {
+    /// The raw id, as `csp::migrate_to` takes it.
+    fn from(n: NodeId) -> u64 {
+        n.0
+    }
+}

@@ -150,6 +150,9 @@ pub enum Msg {
         token: u64,
         /// Process id, stable across moves.
         pid: u64,
+        /// The node holding the process's join handle: the result goes
+        /// there, wherever the process finishes.
+        origin: u64,
         /// `Frozen::to_bytes`.
         #[serde(with = "csp::migrate::serde_bytes")]
         frozen: Vec<u8>,

@@ -85,6 +85,7 @@ pub use channel::{
     buffered, channel, Receiver, RecvError, RecvFuture, SendError, SendFuture, SendWithdrawal,
     Sender, TryRecvError, TrySendError,
 };
+pub use process::moving::{migrate_to, MoveError};
 pub use process::{effect, Process};
 pub use runtime::{run, Builder, Flavor, Runtime};
 pub use task::{spawn, JoinError, JoinHandle};
@@ -189,8 +190,9 @@ pub use csp_macros::process;
 /// The names a csp program usually wants.
 pub mod prelude {
     pub use crate::{
-        alt, buffered, channel, effect, par, process, run, sleep, spawn, yield_now, JoinError,
-        JoinHandle, Process, Receiver, RecvError, SendError, Sender, TryRecvError, TrySendError,
+        alt, buffered, channel, effect, migrate_to, par, process, run, sleep, spawn, yield_now,
+        JoinError, JoinHandle, MoveError, Process, Receiver, RecvError, SendError, Sender,
+        TryRecvError, TrySendError,
     };
     pub use std::time::Duration;
 }
@@ -200,8 +202,11 @@ pub mod prelude {
 pub mod __private {
     pub use crate::alt::{AfterGuard, AltCore, Guard, RecvGuard, SendGuard};
     #[cfg(feature = "migration")]
-    pub use crate::migrate::{Migratable, ProcessType};
+    pub use crate::migrate::{
+        EncodeOutput, EncodeOutputFallback, Migratable, OutWrap, OutputEncoder, ProcessType,
+    };
     pub use crate::par::MaybeDone;
+    pub use crate::process::moving::MigratePause;
     pub use crate::process::pause::{EffectPause, RecvPause, SendPause, SleepPause, YieldPause};
     pub use crate::process::{
         owned_iter, stepped_after_completion, AltGuards, AltPause, ChanEnd, FromResidualOf,

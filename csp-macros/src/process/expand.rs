@@ -613,6 +613,7 @@ impl Ctx<'_> {
             }
             PauseKind::Sleep { dur } => quote!(::csp::__private::SleepPause::new(#dur)),
             PauseKind::Yield => quote!(::csp::__private::YieldPause::new()),
+            PauseKind::MigrateTo { peer } => quote!(::csp::__private::MigratePause::new(#peer)),
             PauseKind::Effect { fut, .. } => {
                 quote!(::csp::__private::EffectPause::<#result>::new(#fut))
             }

@@ -160,6 +160,7 @@ fn pause_uses(k: &PauseKind) -> Names {
             n.extend(expr_uses(value));
         }
         PauseKind::Sleep { dur } => n.extend(expr_uses(dur)),
+        PauseKind::MigrateTo { peer } => n.extend(expr_uses(peer)),
         PauseKind::Yield => {}
         PauseKind::Effect { fut, .. } => n.extend(expr_uses(fut)),
         PauseKind::Call { args, .. } => {

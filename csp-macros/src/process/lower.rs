@@ -534,6 +534,10 @@ impl Lowerer<'_> {
                 op: syn::parse_quote!(::csp::__private::YieldPause),
                 result: syn::parse_quote!(()),
             },
+            PauseKind::MigrateTo { .. } => PauseTypes {
+                op: syn::parse_quote!(::csp::__private::MigratePause),
+                result: syn::parse_quote!(::core::result::Result<(), ::csp::MoveError>),
+            },
             PauseKind::Effect { ty, at, .. } => {
                 let Some(ty) = ty else {
                     self.errs.push_spanned(

@@ -1,7 +1,11 @@
 //! Stage 2a: pause points.
 //!
-//! A pause point is an `.await` on `ch.recv()`, `ch.send(v)`, `sleep(d)` or
-//! `yield_now()` (with any path prefix, e.g. `csp::sleep`). Each is
+//! A pause point is an `.await` on `ch.recv()`, `ch.send(v)`, `sleep(d)`,
+//! `yield_now()` or `migrate_to(peer)` (with any path prefix, e.g.
+//! `csp::sleep`). `migrate_to(peer)` asks the csp-net node running the
+//! process to move it to node `peer`: the pause yields `Ok(())` on the
+//! destination, or `Err(MoveError)` where the process already is if the move
+//! fails or no node runs it. Each is
 //! *hoisted* out of the statement it sits in: the statement
 //! `total += rx.recv().await?;` becomes a pause followed, in the resumed
 //! state, by `total += __csp_r0?;`. Hoisting keeps Rust's evaluation order:
@@ -28,6 +32,8 @@ pub(crate) enum PauseKind {
     Sleep { dur: Expr },
     /// `yield_now().await`
     Yield,
+    /// `migrate_to(peer).await`: move to node `peer` (see `csp::migrate_to`).
+    MigrateTo { peer: Expr },
     /// `effect(fut).await` (or `effect::<T>(fut)`): `ty` is the output type;
     /// `at` the first and last token of the call as written (for errors).
     Effect {
@@ -291,26 +297,24 @@ pub(crate) fn classify_op(errs: &mut Errors, base: &Expr, site: Site<'_>) -> Opt
         Expr::Call(c)
             if matches!(
                 last_segment(&c.func).as_deref(),
-                Some("sleep" | "yield_now" | "effect")
+                Some("sleep" | "yield_now" | "migrate_to" | "effect")
             ) =>
         {
             let name = last_segment(&c.func).expect("matched");
-            let (want, example) = match name.as_str() {
-                "sleep" => (1, "sleep(Duration::from_millis(10))"),
-                "yield_now" => (0, "yield_now()"),
-                _ => (1, "effect(async move { .. })"),
+            let (want, takes, example) = match name.as_str() {
+                "sleep" => (
+                    1,
+                    "exactly one duration",
+                    "sleep(Duration::from_millis(10))",
+                ),
+                "yield_now" => (0, "no arguments", "yield_now()"),
+                "migrate_to" => (1, "exactly one node id", "migrate_to(peer)"),
+                _ => (1, "exactly one future", "effect(async move { .. })"),
             };
             if c.args.len() != want {
                 errs.push_spanned(
                     range(c.func.span(), c.paren_token.span.close()),
-                    format!(
-                        "`{name}` takes {}",
-                        match want {
-                            0 => "no arguments",
-                            _ if name == "sleep" => "exactly one duration",
-                            _ => "exactly one future",
-                        }
-                    ),
+                    format!("`{name}` takes {takes}"),
                     format!("write `{example}`"),
                 );
                 return None;
@@ -320,6 +324,9 @@ pub(crate) fn classify_op(errs: &mut Errors, base: &Expr, site: Site<'_>) -> Opt
                     dur: c.args[0].clone(),
                 },
                 "yield_now" => PauseKind::Yield,
+                "migrate_to" => PauseKind::MigrateTo {
+                    peer: c.args[0].clone(),
+                },
                 _ => PauseKind::Effect {
                     fut: c.args[0].clone(),
                     ty: turbofish_type(&c.func).map(Box::new),
@@ -383,8 +390,8 @@ pub(crate) fn classify_op(errs: &mut Errors, base: &Expr, site: Site<'_>) -> Opt
                     a,
                     format!(
                         "a process cannot pause on `{what}`: it pauses only on channel \
-                         operations, `sleep`, `yield_now`, `alt!`, `par!` and calls to other \
-                         #[process] fns"
+                         operations, `sleep`, `yield_now`, `migrate_to`, `alt!`, `par!` and \
+                         calls to other #[process] fns"
                     ),
                     EFFECT_FIX,
                 ),
@@ -392,8 +399,8 @@ pub(crate) fn classify_op(errs: &mut Errors, base: &Expr, site: Site<'_>) -> Opt
                     b,
                     format!("`{what}` is not an operation a `par!` branch can run"),
                     "a branch is `rx.recv()`, `tx.send(v)`, `sleep(d)`, `yield_now()`, \
-                     `effect(future)` or a call to another #[process] fn, written without \
-                     `.await`",
+                     `migrate_to(peer)`, `effect(future)` or a call to another #[process] fn, \
+                     written without `.await`",
                 ),
             }
             None

@@ -18,6 +18,7 @@ async fn all_kinds(rx: Receiver<u32>, tx: Sender<u32>) -> u32 {
         Result<(), SendError<u32>>,
         (),
         (),
+        Result<(), MoveError>,
         u32,
         u32,
     ) = par!(
@@ -25,11 +26,13 @@ async fn all_kinds(rx: Receiver<u32>, tx: Sender<u32>) -> u32 {
         tx.send(1),
         sleep(Duration::from_millis(1)),
         yield_now(),
+        migrate_to(9u64),
         child(2),
         effect::<u32>(async { 3 }),
     );
-    let (got, sent, (), (), c, e) = r;
+    let (got, sent, (), (), moved, c, e) = r;
     sent.unwrap();
+    assert_eq!(moved, Err(MoveError::NoNode));
     got.unwrap_or(0) + c + e
 }
 

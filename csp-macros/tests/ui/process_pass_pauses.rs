@@ -1,6 +1,7 @@
-// Every kind of pause point: recv, send, sleep, yield_now (with and without
-// a path prefix), effect (typed `let` and turbofish), and calls to other
-// processes (plain and by module path, as a value and as a statement).
+// Every kind of pause point: recv, send, sleep, yield_now and migrate_to
+// (with and without a path prefix), effect (typed `let` and turbofish), and
+// calls to other processes (plain and by module path, as a value and as a
+// statement).
 
 use csp::prelude::*;
 use std::time::Duration;
@@ -26,7 +27,7 @@ async fn notify(tx: Sender<u32>, v: u32) {
 }
 
 #[process]
-async fn every_pause(rx: Receiver<u32>, tx: Sender<u32>) -> u32 {
+async fn every_pause(rx: Receiver<u32>, tx: Sender<u32>, peer: u64) -> u32 {
     let v: u32 = rx.recv().await.unwrap_or(0);
     let _ = tx.send(v).await;
     tx.send(v * 2).await.unwrap();
@@ -34,6 +35,10 @@ async fn every_pause(rx: Receiver<u32>, tx: Sender<u32>) -> u32 {
     csp::sleep(Duration::from_millis(1)).await;
     yield_now().await;
     csp::yield_now().await;
+    // Not run by a node: each move fails and the process carries on here.
+    let moved: Result<(), MoveError> = migrate_to(peer).await;
+    csp::migrate_to(7u64).await.unwrap_err();
+    assert_eq!(moved, Err(MoveError::NoNode));
     let e: u32 = effect(async move { v + 1 }).await;
     let f: u32 = effect::<u32>(async {
         let inner = async { 10u32 };
@@ -61,7 +66,7 @@ fn main() {
         let (itx, irx) = buffered::<u32>(4);
         let (otx, orx) = buffered::<u32>(4);
         itx.try_send(5).unwrap();
-        let got = every_pause(irx, otx).await;
+        let got = every_pause(irx, otx, 3).await;
         // e = 6, f = 10, g = 100, c = 7, d = 14, picked = 1000 (nothing ready)
         assert_eq!(got, 1137);
         assert_eq!(orx.try_recv(), Ok(5));

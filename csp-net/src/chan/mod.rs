@@ -152,9 +152,12 @@ impl Channels {
             let idle = with_codec(chans.codec(), || {
                 let mut h = cell.lock();
                 h.pump(cx, &mut out);
+                // Queue under the lock, so that a message handled after
+                // this pump (a `Sync` a mover waits on) is answered behind
+                // every delivery it made.
+                chans.flush(std::mem::take(&mut out));
                 h.idle()
             });
-            chans.flush(out);
             if idle {
                 let mut t = chans.tables();
                 // Re-check under the table lock: an export may have pinned
@@ -181,9 +184,11 @@ impl Channels {
                 // Watch before reading the state (see `HomeChan::pump`).
                 p.port().watch(cx.waker());
                 p.pump(&mut out);
+                // Queue under the lock: once `barrier` has held this lock,
+                // every value a finished send gave the bridge is queued.
+                chans.flush(std::mem::take(&mut out));
                 (p.retired, p.id, (p.home, p.chan, p.sends), p.port().id())
             });
-            chans.flush(out);
             if retired {
                 let mut t = chans.tables();
                 t.by_id.remove(&id);
@@ -446,6 +451,111 @@ impl Channels {
         );
         self.spawn_proxy(cell);
         Ok(port)
+    }
+}
+
+/// What exporting a moving process took: the pins this node now holds for
+/// its ends, and the other nodes its channels are homed on.
+#[derive(Default, Debug)]
+pub(crate) struct Exported {
+    pub(crate) pins: Vec<u64>,
+    pub(crate) homes: Vec<u64>,
+}
+
+/// A codec that records what it exported (see [`Channels::freeze_movable`]).
+struct Recording {
+    chans: Arc<Channels>,
+    got: Mutex<Exported>,
+}
+
+impl EndCodec for Recording {
+    fn export(&self, port: &Port, end: EndKind) -> Result<RemoteRef, String> {
+        let r = self.chans.export(port, end)?;
+        let mut got = self.got.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, pin)) = r.pin {
+            got.pins.push(pin);
+        }
+        if r.home != self.chans.net.me() && !got.homes.contains(&r.home) {
+            got.homes.push(r.home);
+        }
+        Ok(r)
+    }
+
+    fn import(
+        &self,
+        r: &RemoteRef,
+        end: EndKind,
+        proxy: &mut dyn FnMut() -> Port,
+    ) -> Result<Port, String> {
+        self.chans.import(r, end, proxy)
+    }
+}
+
+impl Channels {
+    /// Serializes a process for another node with `freeze`, which is given
+    /// the codec to freeze with. Its ends become pinned references; the
+    /// frame stays intact with the caller, so that it can resume if the
+    /// move fails ([`Channels::unpin`] then gives the pins back).
+    pub(crate) fn freeze_for_move(
+        self: &Arc<Self>,
+        freeze: impl FnOnce(
+            Arc<dyn EndCodec>,
+        ) -> Result<csp::migrate::Frozen, csp::migrate::FreezeError>,
+    ) -> Result<(csp::migrate::Frozen, Exported), csp::migrate::FreezeError> {
+        let rec = Arc::new(Recording {
+            chans: self.clone(),
+            got: Mutex::new(Exported::default()),
+        });
+        let frozen = freeze(rec.clone());
+        let got = std::mem::take(&mut *rec.got.lock().unwrap_or_else(|e| e.into_inner()));
+        if frozen.is_err() {
+            self.unpin(&got.pins);
+        }
+        frozen.map(|f| (f, got))
+    }
+
+    /// Brings every proxy of a channel homed on `home` up to date now:
+    /// values its senders gave up are queued for the home, and a recv
+    /// proxy whose receivers stopped waiting (a process was stopped to
+    /// move) has lowered what it asks for. A `Sync` sent after this
+    /// arrives behind all of it.
+    pub(crate) fn barrier(&self, home: u64) {
+        let cells: Vec<_> = self
+            .tables()
+            .by_id
+            .values()
+            .filter(|c| c.lock().home == home)
+            .cloned()
+            .collect();
+        with_codec(self.codec(), || {
+            for c in cells {
+                let mut out = Out::new();
+                let mut p = c.lock();
+                p.pump(&mut out);
+                self.flush(out);
+            }
+        });
+    }
+
+    /// Gives back pins of an export that will never be imported (a move
+    /// that failed). Pins already released by an importer are skipped.
+    pub(crate) fn unpin(&self, pins: &[u64]) {
+        for &p in pins {
+            self.release(p);
+        }
+    }
+
+    /// Decodes a process that arrived from another node: its ends become
+    /// this node's ends (proxies attach to their homes).
+    pub(crate) fn thaw_movable(
+        &self,
+        frozen: csp::migrate::Frozen,
+    ) -> Result<csp::migrate::Movable, csp::migrate::ThawError> {
+        with_codec(self.codec(), || {
+            csp::migrate::Registry::global()
+                .thaw(frozen)
+                .map(|t| t.into_movable())
+        })
     }
 }
 

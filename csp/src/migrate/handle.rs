@@ -19,6 +19,7 @@ use futures_util::task::AtomicWaker;
 use tokio::sync::oneshot;
 
 use super::{Frozen, Migratable};
+use crate::process::moving::{with_host, Host};
 use crate::sync::Arc;
 use crate::JoinError;
 
@@ -55,6 +56,10 @@ pub(crate) trait Drivable: Send + 'static {
     fn step(&mut self, cx: &mut Context<'_>) -> Poll<Self::Output>;
     fn freezable(&self) -> bool;
     fn freeze(&mut self) -> Result<Frozen, FreezeError>;
+    /// Withdraws the pending operation (see `Process::settle`).
+    fn settle_now(&mut self);
+    /// The frame itself, for a node that moves it (see [`Movable`]).
+    fn into_movable(self) -> Movable;
 }
 
 struct Typed<P>(P);
@@ -70,6 +75,12 @@ impl<P: Migratable> Drivable for Typed<P> {
     fn freeze(&mut self) -> Result<Frozen, FreezeError> {
         Frozen::freeze(&mut self.0)
     }
+    fn settle_now(&mut self) {
+        self.0.settle()
+    }
+    fn into_movable(self) -> Movable {
+        Movable::new(self.0)
+    }
 }
 
 /// A frame whose type is known only to itself (thawed by name).
@@ -82,6 +93,12 @@ pub(crate) trait ErasedFrame: Send + 'static {
     fn freezable_erased(&self) -> bool;
     /// Freezes it.
     fn freeze_erased(&mut self) -> Result<Frozen, FreezeError>;
+    /// Steps it; the output arrives encoded for a join handle anywhere.
+    fn step_encoded(&mut self, cx: &mut Context<'_>) -> Poll<Result<Vec<u8>, String>>;
+    /// Its identity.
+    fn identity_erased(&self) -> super::Identity;
+    /// See `Process::settle`.
+    fn settle_erased(&mut self);
 }
 
 impl<P: Migratable> ErasedFrame for P {
@@ -96,6 +113,21 @@ impl<P: Migratable> ErasedFrame for P {
     }
     fn freeze_erased(&mut self) -> Result<Frozen, FreezeError> {
         Frozen::freeze(self)
+    }
+    fn step_encoded(&mut self, cx: &mut Context<'_>) -> Poll<Result<Vec<u8>, String>> {
+        self.step(cx).map(|o| match P::output_encoder() {
+            Some(encode) => encode(&o),
+            None => Err(format!(
+                "the result of `{}` has a type that is not serializable",
+                P::NAME
+            )),
+        })
+    }
+    fn identity_erased(&self) -> super::Identity {
+        P::identity()
+    }
+    fn settle_erased(&mut self) {
+        self.settle()
     }
 }
 
@@ -112,9 +144,151 @@ impl Drivable for Erased {
     fn freeze(&mut self) -> Result<Frozen, FreezeError> {
         self.0.freeze_erased()
     }
+    fn settle_now(&mut self) {
+        self.0.settle_erased()
+    }
+    fn into_movable(self) -> Movable {
+        Movable { frame: self.0 }
+    }
+}
+
+/// A frame run by a node: its result comes encoded, and it knows its host.
+struct Hosted {
+    frame: Box<dyn ErasedFrame>,
+    host: Option<Arc<dyn Host>>,
+}
+
+impl Drivable for Hosted {
+    type Output = Result<Vec<u8>, String>;
+    fn step(&mut self, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &self.host {
+            Some(h) => with_host(h, || self.frame.step_encoded(cx)),
+            None => self.frame.step_encoded(cx),
+        }
+    }
+    fn freezable(&self) -> bool {
+        self.frame.freezable_erased()
+    }
+    fn freeze(&mut self) -> Result<Frozen, FreezeError> {
+        self.frame.freeze_erased()
+    }
+    fn settle_now(&mut self) {
+        self.frame.settle_erased()
+    }
+    fn into_movable(self) -> Movable {
+        Movable { frame: self.frame }
+    }
+}
+
+/// A process held by a node, not running: a frame of any registered type.
+/// A node keeps one while a move is in flight, so that it can resume it if
+/// the move fails (the frame is settled, so nothing is parked anywhere).
+pub struct Movable {
+    frame: Box<dyn ErasedFrame>,
+}
+
+impl fmt::Debug for Movable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Movable")
+            .field("name", &self.frame.name())
+            .finish()
+    }
+}
+
+impl Movable {
+    /// Holds frame `p` (which has not started, or was stopped).
+    pub fn new<P: Migratable>(p: P) -> Movable {
+        Movable { frame: Box::new(p) }
+    }
+
+    pub(crate) fn from_erased(frame: Box<dyn ErasedFrame>) -> Movable {
+        Movable { frame }
+    }
+
+    /// The frame type's identity.
+    pub fn identity(&self) -> super::Identity {
+        self.frame.identity_erased()
+    }
+
+    /// Settles the frame and serializes it with `codec` translating its
+    /// channel ends (csp-net: into references to their home nodes, each
+    /// pinned until the importer takes it). The frame stays here, intact.
+    pub fn freeze_with(
+        &mut self,
+        codec: Arc<dyn super::link::EndCodec>,
+    ) -> Result<Frozen, FreezeError> {
+        super::link::with_codec(codec, || self.frame.freeze_erased())
+    }
+
+    /// Runs it on the current runtime with `host` as the node it is on
+    /// (`migrate_to` asks the host to move it).
+    pub fn spawn(self, host: Option<Arc<dyn Host>>) -> HostedHandle {
+        HostedHandle(spawn_driver(Hosted {
+            frame: self.frame,
+            host,
+        }))
+    }
+}
+
+/// Stops a process run by a node (see [`HostedHandle::stopper`]).
+#[derive(Clone)]
+pub struct Stopper(Arc<Control>);
+
+impl fmt::Debug for Stopper {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Stopper").finish_non_exhaustive()
+    }
+}
+
+impl Stopper {
+    /// See [`HostedHandle::stop`].
+    pub async fn stop(&self) -> Result<Movable, FreezeError> {
+        let (tx, rx) = oneshot::channel();
+        self.0.request(Request::Stop(tx))?;
+        rx.await.unwrap_or(Err(FreezeError::Finished))
+    }
+}
+
+/// A process run by a node: it can be stopped (giving its frame back) or
+/// joined (its result arrives encoded).
+#[derive(Debug)]
+pub struct HostedHandle(ProcessHandle<Result<Vec<u8>, String>>);
+
+impl HostedHandle {
+    /// Stops the process at its next pause point (settled) and gives its
+    /// frame back, to be moved or resumed. Waits, like
+    /// [`ProcessHandle::freeze`], for an `effect` in progress to end.
+    pub async fn stop(&self) -> Result<Movable, FreezeError> {
+        self.stopper().stop().await
+    }
+
+    /// A handle that can stop the process while someone else joins it.
+    pub fn stopper(&self) -> Stopper {
+        Stopper(self.0.ctl.clone())
+    }
+
+    /// Waits for the result: `Ok(Ok(bytes))` with the result as
+    /// MessagePack, `Ok(Err(why))` if it cannot be encoded, `Err` if the
+    /// process panicked, was aborted or was stopped.
+    pub async fn join(self) -> Result<Result<Vec<u8>, String>, JoinError> {
+        self.0.join().await
+    }
+
+    /// Stops the process (its channel ends are dropped).
+    pub fn abort(&self) {
+        self.0.abort()
+    }
 }
 
 type FreezeReply = oneshot::Sender<Result<Frozen, FreezeError>>;
+
+/// What a pending request wants at the next pause point.
+enum Request {
+    /// The frame as bytes (then it is dropped).
+    Freeze(FreezeReply),
+    /// The frame itself, settled.
+    Stop(oneshot::Sender<Result<Movable, FreezeError>>),
+}
 
 #[derive(Default)]
 struct Control {
@@ -123,12 +297,28 @@ struct Control {
     codec: Mutex<Option<Arc<dyn super::link::EndCodec>>>,
     /// The pending freeze's reply, and whether the driver is gone (then no
     /// reply will ever be sent, so none may wait).
-    reply: Mutex<(Option<FreezeReply>, bool)>,
+    reply: Mutex<(Option<Request>, bool)>,
     waker: AtomicWaker,
 }
 
 impl Control {
-    fn lock(&self) -> std::sync::MutexGuard<'_, (Option<FreezeReply>, bool)> {
+    /// Queues a request for the driver's next pause point and wakes it.
+    fn request(&self, req: Request) -> Result<(), FreezeError> {
+        {
+            let mut reply = self.lock();
+            if reply.1 {
+                return Err(FreezeError::Finished);
+            }
+            if reply.0.is_some() {
+                return Err(FreezeError::AlreadyFreezing);
+            }
+            reply.0 = Some(req);
+        }
+        self.requested.store(true, Ordering::Release);
+        self.waker.wake();
+        Ok(())
+    }
+    fn lock(&self) -> std::sync::MutexGuard<'_, (Option<Request>, bool)> {
         self.reply.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -157,8 +347,17 @@ impl<D: Drivable> Driver<D> {
             return false;
         }
         self.ctl.requested.store(false, Ordering::Release);
-        let Some(reply) = self.ctl.lock().0.take() else {
+        let Some(req) = self.ctl.lock().0.take() else {
             return false;
+        };
+        let reply = match req {
+            Request::Freeze(reply) => reply,
+            Request::Stop(reply) => {
+                let mut d = self.frame.take().expect("checked above");
+                d.settle_now();
+                let _ = reply.send(Ok(d.into_movable()));
+                return true;
+            }
         };
         let codec = self
             .ctl
@@ -279,20 +478,13 @@ impl<T> ProcessHandle<T> {
         codec: Option<Arc<dyn super::link::EndCodec>>,
     ) -> Result<Frozen, FreezeError> {
         let (tx, rx) = oneshot::channel();
-        {
-            let mut reply = self.ctl.lock();
-            if reply.1 {
-                return Err(FreezeError::Finished);
-            }
-            if reply.0.is_some() {
-                return Err(FreezeError::AlreadyFreezing);
-            }
-            reply.0 = Some(tx);
-            *self.ctl.codec.lock().unwrap_or_else(|e| e.into_inner()) = codec;
-        }
-        self.ctl.requested.store(true, Ordering::Release);
-        self.ctl.waker.wake();
+        *self.ctl.codec.lock().unwrap_or_else(|e| e.into_inner()) = codec;
+        self.request(Request::Freeze(tx))?;
         rx.await.unwrap_or(Err(FreezeError::Finished))
+    }
+
+    fn request(&self, req: Request) -> Result<(), FreezeError> {
+        self.ctl.request(req)
     }
 
     /// Waits for the result. A process that was frozen reports

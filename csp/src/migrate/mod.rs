@@ -29,12 +29,14 @@ pub(crate) mod chanref;
 mod frozen;
 mod handle;
 pub mod link;
+mod output;
 mod registry;
 
 pub use chanref::serde_bytes_compat as serde_bytes;
 pub use chanref::ChannelSnapshot;
 pub use frozen::{Frozen, Identity, ThawError};
-pub use handle::{spawn_process, FreezeError, ProcessHandle};
+pub use handle::{spawn_process, FreezeError, HostedHandle, Movable, ProcessHandle, Stopper};
+pub use output::{EncodeOutput, EncodeOutputFallback, OutWrap, OutputEncoder};
 pub use registry::{ProcessType, Registry, ThawedProcess};
 
 use crate::Process;
@@ -47,6 +49,13 @@ pub trait Migratable:
     /// Hash of the frame's layout (fields, their types, its pause points):
     /// changes whenever a frozen frame of the old layout could not be read.
     const FINGERPRINT: u64;
+
+    /// Encodes a result for a join handle on another node; `None` when the
+    /// output type is not serializable (generated code decides, see
+    /// [`OutWrap`]).
+    fn output_encoder() -> OutputEncoder<Self::Output> {
+        None
+    }
 
     /// This frame type's identity.
     fn identity() -> Identity {

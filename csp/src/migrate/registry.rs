@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::frozen::{Frozen, Identity, ThawError};
-use super::handle::{spawn_erased, ErasedFrame, ProcessHandle};
+use super::handle::{spawn_erased, ErasedFrame, Movable, ProcessHandle};
 use super::Migratable;
 
 /// Rebuilds a frame of one type from its bytes.
@@ -81,6 +81,11 @@ impl ThawedProcess {
     /// The frame type's name.
     pub fn name(&self) -> &'static str {
         self.frame.name()
+    }
+
+    /// Hands the frame to a node to run or move (see [`Movable`]).
+    pub fn into_movable(self) -> Movable {
+        Movable::from_erased(self.frame)
     }
 }
 

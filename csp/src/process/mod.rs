@@ -23,6 +23,7 @@
 //! | `rx.recv().await` | a message (`Result<T, RecvError>`) |
 //! | `tx.send(v).await` | a receiver to take `v` (`Result<(), SendError<T>>`) |
 //! | `sleep(d).await`, `yield_now().await` | time, or the scheduler |
+//! | `migrate_to(peer).await` | a move to node `peer` (see [`migrate_to`](crate::migrate_to)): run by a csp-net `Node`, the process is frozen here and resumes on `peer` with `Ok(())`; if the move fails, or no node runs the process (plain `spawn`/`run`), it gets `Err(MoveError)` and keeps running where it is (`Result<(), MoveError>`) |
 //! | `child(args).await` | another process: its frame nests in this one's |
 //! | `effect(fut).await` | any other future (I/O...); not freezable while it runs |
 //! | `par!(op, op, ..)` | up to 8 of the above at once (written without `.await`); the tuple of results |
@@ -132,6 +133,7 @@
 //! ```
 
 mod alt;
+pub mod moving;
 mod par;
 pub mod pause;
 mod question;

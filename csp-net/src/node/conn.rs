@@ -1,0 +1,180 @@
+//! The socket driver: one TCP connection per peer, running the sans-IO
+//! handshake and frame decoder from `wire`, and handing every message to
+//! the node.
+//!
+//! A connection has a reader task and a writer task. The writer drains the
+//! peer's queue into one buffer and writes it in one call (batching: a
+//! burst of small values costs one syscall), and sends a heartbeat when it
+//! has been idle for [`Limits::heartbeat`](super::Limits). The reader
+//! treats silence longer than [`Limits::peer_timeout`](super::Limits) as a
+//! lost peer, so a peer that vanishes without closing its socket is noticed
+//! within that bound. Anything malformed closes the connection with a
+//! logged error; the peer is then lost like any other.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tracing::{debug, info, warn, Instrument};
+
+use super::errors::NodeError;
+use super::Inner;
+use crate::proto::Msg;
+use crate::wire::{
+    decode_msg, encode_msg, FrameDecoder, Handshake, HandshakeMsg, PeerInfo, Role,
+    HANDSHAKE_MAX_FRAME,
+};
+use crate::NodeId;
+
+const READ_CHUNK: usize = 64 * 1024;
+/// The writer flushes once it has this much, even if more is queued.
+const WRITE_BATCH: usize = 256 * 1024;
+
+/// Runs the handshake on a fresh connection: the peer is authenticated
+/// when this returns. Bytes that followed the handshake stay in the
+/// decoder, whose limit is raised to the node's frame limit.
+pub(super) async fn handshake(
+    inner: &Inner,
+    stream: &mut TcpStream,
+    role: Role,
+) -> Result<(PeerInfo, FrameDecoder), NodeError> {
+    let limit = inner.limits.handshake_timeout;
+    match tokio::time::timeout(limit, handshake_inner(inner, stream, role)).await {
+        Ok(r) => r,
+        Err(_) => Err(NodeError::HandshakeTimeout(limit)),
+    }
+}
+
+async fn handshake_inner(
+    inner: &Inner,
+    stream: &mut TcpStream,
+    role: Role,
+) -> Result<(PeerInfo, FrameDecoder), NodeError> {
+    let (mut hs, hello) = Handshake::new(role, &inner.secret, inner.id, &inner.name)?;
+    write_one(stream, &hello).await?;
+    let mut dec = FrameDecoder::new(HANDSHAKE_MAX_FRAME);
+    let mut buf = vec![0u8; 4096];
+    loop {
+        while let Some(frame) = dec.next_frame()? {
+            let msg: HandshakeMsg = decode_msg(&frame)?;
+            match hs.on_msg(msg) {
+                Ok(step) => {
+                    if let Some(m) = step.send {
+                        write_one(stream, &m).await?;
+                    }
+                    if let Some(peer) = step.done {
+                        dec.set_max_frame(inner.limits.max_frame);
+                        return Ok((peer, dec));
+                    }
+                }
+                Err(fail) => {
+                    if let Some(m) = fail.send {
+                        // Best effort: the peer should learn why.
+                        let _ = write_one(stream, &m).await;
+                    }
+                    return Err(fail.error.into());
+                }
+            }
+        }
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            return Err(NodeError::Closed);
+        }
+        dec.push(&buf[..n]);
+    }
+}
+
+async fn write_one(stream: &mut TcpStream, m: &HandshakeMsg) -> Result<(), NodeError> {
+    let mut out = Vec::new();
+    encode_msg(m, &mut out)?;
+    stream.write_all(&out).await?;
+    Ok(())
+}
+
+/// Starts the reader and writer of an authenticated connection.
+pub(super) fn run(inner: &Arc<Inner>, stream: TcpStream, peer: PeerInfo, dec: FrameDecoder) {
+    let _ = stream.set_nodelay(true);
+    let (rd, wr) = stream.into_split();
+    let (tx, rx) = mpsc::unbounded_channel();
+    let conn = inner.net.add_peer(peer.node, peer.name.clone(), tx);
+    let span = tracing::info_span!("conn", node = %inner.id, peer = %peer.node, name = %peer.name);
+    info!(parent: &span, "connected");
+    let limits = inner.limits.clone();
+    let w = tokio::spawn(writer(wr, rx, limits.heartbeat).instrument(span.clone()));
+    let me = Arc::downgrade(inner);
+    let node = peer.node;
+    let r = tokio::spawn(
+        async move {
+            let why = reader(&me, node, rd, dec, limits.peer_timeout).await;
+            w.abort();
+            match &why {
+                Ok(()) => info!("peer closed the connection"),
+                Err(e) => warn!("connection closed: {e}"),
+            }
+            if let Some(inner) = me.upgrade() {
+                inner.peer_lost(node, conn);
+            }
+        }
+        .instrument(span),
+    );
+    inner.track(r.abort_handle());
+}
+
+async fn reader(
+    inner: &std::sync::Weak<Inner>,
+    peer: NodeId,
+    mut rd: OwnedReadHalf,
+    mut dec: FrameDecoder,
+    timeout: Duration,
+) -> Result<(), String> {
+    let mut buf = vec![0u8; READ_CHUNK];
+    loop {
+        while let Some(frame) = dec.next_frame().map_err(|e| e.to_string())? {
+            let msg: Msg = decode_msg(&frame).map_err(|e| e.to_string())?;
+            let Some(inner) = inner.upgrade() else {
+                return Ok(());
+            };
+            inner
+                .on_msg(peer, msg)
+                .map_err(|e| format!("protocol violation: {e}"))?;
+        }
+        let n = match tokio::time::timeout(timeout, rd.read(&mut buf)).await {
+            Ok(r) => r.map_err(|e| e.to_string())?,
+            Err(_) => return Err(format!("no frame from the peer for {timeout:?}")),
+        };
+        if n == 0 {
+            return Ok(());
+        }
+        dec.push(&buf[..n]);
+    }
+}
+
+async fn writer(mut wr: OwnedWriteHalf, mut rx: mpsc::UnboundedReceiver<Msg>, beat: Duration) {
+    let mut out = Vec::with_capacity(WRITE_BATCH);
+    loop {
+        let first = match tokio::time::timeout(beat, rx.recv()).await {
+            Ok(Some(m)) => m,
+            Ok(None) => break,
+            Err(_) => Msg::Sync { token: 0 },
+        };
+        out.clear();
+        let mut next = Some(first);
+        while let Some(m) = next.take() {
+            if let Err(e) = encode_msg(&m, &mut out) {
+                // Ours to fix, not the peer's: drop the message, say so.
+                warn!("cannot encode a message, dropped: {e}");
+            }
+            if out.len() < WRITE_BATCH {
+                next = rx.try_recv().ok();
+            }
+        }
+        if let Err(e) = wr.write_all(&out).await {
+            debug!("write failed: {e}");
+            break;
+        }
+    }
+    let _ = wr.shutdown().await;
+}

@@ -1,0 +1,319 @@
+//! A node: a TCP listener, authenticated connections to peers, the
+//! remote-channel tables, and the processes it runs.
+//!
+//! ```text
+//!             +-------------------- Node --------------------+
+//!  TCP  <---> | conn (handshake, frames) -> on_msg            |
+//!             |   channel messages  -> chan::Channels         |
+//!             |   process messages  -> procs (moves, results) |
+//!             +-----------------------------------------------+
+//! ```
+//!
+//! Several nodes can run in one OS process (each has its own tables), which
+//! is how the tests put a cluster on 127.0.0.1.
+
+mod conn;
+mod errors;
+mod net;
+mod procs;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
+use tokio::task::AbortHandle;
+use tracing::{info, warn};
+
+pub use errors::{MigrateError, MigrationReport, NodeError, Pid, ProcessError};
+pub use procs::{ProcessInfo, SpawnError, Spawned};
+
+use crate::chan::Channels;
+use crate::proto::Msg;
+use crate::wire::Role;
+use crate::NodeId;
+use net::NodeNet;
+
+/// Bounds a node holds itself and its peers to.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// The largest frame accepted from an authenticated peer (a migrating
+    /// process's bytes must fit in one). Default 128 MiB.
+    pub max_frame: usize,
+    /// How long a peer may take to authenticate. Default 5 s.
+    pub handshake_timeout: Duration,
+    /// Silence after which a peer counts as lost: its channel ends report
+    /// closed, moves to it roll back. Default 3 s.
+    pub peer_timeout: Duration,
+    /// How often an idle connection sends a heartbeat (well below
+    /// `peer_timeout`). Default 1 s.
+    pub heartbeat: Duration,
+    /// How long a move waits for each answer of the peer before rolling
+    /// back. Default 5 s.
+    pub move_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_frame: 128 << 20,
+            handshake_timeout: Duration::from_secs(5),
+            peer_timeout: Duration::from_secs(3),
+            heartbeat: Duration::from_secs(1),
+            move_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Configures a [`Node`]; see [`Node::builder`].
+#[derive(Debug, Clone)]
+pub struct NodeBuilder {
+    name: String,
+    secret: Vec<u8>,
+    listen: String,
+    limits: Limits,
+}
+
+impl NodeBuilder {
+    /// A human-readable name, for logs and listings (default "node").
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// The cluster secret every node of the cluster shares. Required: a
+    /// node refuses to start without one.
+    pub fn secret(mut self, secret: impl AsRef<[u8]>) -> Self {
+        self.secret = secret.as_ref().to_vec();
+        self
+    }
+
+    /// Where to listen (default `127.0.0.1:0`, an ephemeral port).
+    pub fn listen(mut self, addr: impl Into<String>) -> Self {
+        self.listen = addr.into();
+        self
+    }
+
+    /// Replaces the limits.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Binds the listener and starts accepting peers. Must be called
+    /// inside a tokio (csp) runtime.
+    pub async fn start(self) -> Result<Node, NodeError> {
+        if self.secret.is_empty() {
+            return Err(crate::wire::HandshakeError::EmptySecret.into());
+        }
+        let listener = TcpListener::bind(&self.listen).await?;
+        let addr = listener.local_addr()?;
+        let id = NodeId::random();
+        let inner = Arc::new_cyclic(|me: &Weak<Inner>| {
+            let net = Arc::new(NodeNet::new(id));
+            Inner {
+                id,
+                name: self.name,
+                secret: self.secret,
+                addr,
+                limits: self.limits,
+                chans: Channels::new(net.clone()),
+                net,
+                procs: Mutex::new(procs::Table::default()),
+                tasks: Mutex::new(Vec::new()),
+                me: me.clone(),
+            }
+        });
+        let accept = tokio::spawn(accept_loop(Arc::downgrade(&inner), listener));
+        inner.track(accept.abort_handle());
+        info!(node = %id, name = %inner.name, %addr, "node started");
+        Ok(Node(inner))
+    }
+}
+
+/// A csp node. Cheap to clone; every clone is the same node.
+#[derive(Clone)]
+pub struct Node(Arc<Inner>);
+
+impl std::fmt::Debug for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Node")
+            .field("id", &self.0.id)
+            .field("name", &self.0.name)
+            .field("addr", &self.0.addr)
+            .finish()
+    }
+}
+
+pub(crate) struct Inner {
+    id: NodeId,
+    name: String,
+    secret: Vec<u8>,
+    addr: SocketAddr,
+    limits: Limits,
+    net: Arc<NodeNet>,
+    chans: Arc<Channels>,
+    procs: Mutex<procs::Table>,
+    tasks: Mutex<Vec<AbortHandle>>,
+    me: Weak<Inner>,
+}
+
+impl Inner {
+    fn track(&self, h: AbortHandle) {
+        let mut t = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
+        t.retain(|h| !h.is_finished());
+        t.push(h);
+    }
+
+    /// Handles one message from an authenticated peer. `Err` is a
+    /// protocol violation: the connection closes.
+    fn on_msg(self: &Arc<Self>, peer: NodeId, msg: Msg) -> Result<(), String> {
+        match msg {
+            Msg::Sync { token } => {
+                // Token 0 is the heartbeat: its arrival is the point.
+                if token != 0 {
+                    self.net.send_to(peer, Msg::SyncAck { token });
+                }
+                Ok(())
+            }
+            Msg::SyncAck { token } => {
+                self.answer(peer, token, procs::Reply::Ack);
+                Ok(())
+            }
+            Msg::Prepare { .. }
+            | Msg::Prepared { .. }
+            | Msg::Refused { .. }
+            | Msg::Commit { .. }
+            | Msg::Abort { .. }
+            | Msg::Committed { .. }
+            | Msg::Finished { .. } => self.on_proc_msg(peer, msg),
+            other => self.chans.on_msg(peer.0, other),
+        }
+    }
+
+    /// Connection `conn` to `peer` ended.
+    fn peer_lost(&self, peer: NodeId, conn: u64) {
+        if !self.net.remove_peer(peer, conn) {
+            return;
+        }
+        warn!(node = %self.id, %peer, "peer lost");
+        self.chans.node_lost(peer.0);
+        self.procs_peer_lost(peer);
+    }
+}
+
+async fn accept_loop(inner: Weak<Inner>, listener: TcpListener) {
+    loop {
+        let (mut stream, from) = match listener.accept().await {
+            Ok(s) => s,
+            Err(e) => {
+                warn!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Some(node) = inner.upgrade() else { return };
+        tokio::spawn(async move {
+            match conn::handshake(&node, &mut stream, Role::Acceptor).await {
+                Ok((peer, dec)) => conn::run(&node, stream, peer, dec),
+                Err(e) => warn!(node = %node.id, %from, "refused a connection: {e}"),
+            }
+        });
+    }
+}
+
+impl Node {
+    /// A builder with the defaults: name "node", `127.0.0.1:0`, default
+    /// [`Limits`], and no secret (set one).
+    pub fn builder() -> NodeBuilder {
+        NodeBuilder {
+            name: "node".into(),
+            secret: Vec::new(),
+            listen: "127.0.0.1:0".into(),
+            limits: Limits::default(),
+        }
+    }
+
+    /// This node's id.
+    pub fn id(&self) -> NodeId {
+        self.0.id
+    }
+
+    /// This node's name.
+    pub fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.0.addr
+    }
+
+    /// Connects to the node listening at `addr` and authenticates it;
+    /// returns its id once both sides have proved the secret.
+    pub async fn connect(&self, addr: impl ToSocketAddrs) -> Result<NodeId, NodeError> {
+        let mut stream = TcpStream::connect(addr).await?;
+        let (peer, dec) = conn::handshake(&self.0, &mut stream, Role::Initiator).await?;
+        let id = peer.node;
+        conn::run(&self.0, stream, peer, dec);
+        Ok(id)
+    }
+
+    /// The peers connected now, with their names.
+    pub fn peers(&self) -> Vec<(NodeId, String)> {
+        self.0.net.peers()
+    }
+
+    /// Runs process `p` on this node, movable: [`Node::migrate`] and
+    /// `migrate_to` can move it, and the handle yields its result wherever
+    /// it finishes.
+    pub fn spawn<P>(&self, p: P) -> Spawned<P::Output>
+    where
+        P: csp::migrate::Migratable,
+        P::Output: DeserializeOwned,
+    {
+        self.0.spawn_here(p)
+    }
+
+    /// Moves running process `pid` to `peer`: stops it at its pause point,
+    /// ships its frame and channel ends, and resumes it there. The process
+    /// stays here, running, unless the peer confirms it holds it.
+    pub async fn migrate(&self, pid: Pid, peer: NodeId) -> Result<MigrationReport, MigrateError> {
+        self.0.migrate(pid, peer).await
+    }
+
+    /// Starts process `p`, which has not run, on `peer` (code migration:
+    /// its identity and initial arguments travel). If the peer refuses it,
+    /// the error gives it back.
+    pub async fn spawn_on<P>(&self, peer: NodeId, p: P) -> Result<Spawned<P::Output>, SpawnError<P>>
+    where
+        P: csp::migrate::Migratable,
+        P::Output: DeserializeOwned,
+    {
+        self.0.spawn_on(peer, p).await
+    }
+
+    /// The processes running on this node now.
+    pub fn processes(&self) -> Vec<ProcessInfo> {
+        self.0.processes()
+    }
+
+    /// Closes every connection and stops every process on this node
+    /// (their channel ends drop, so local peers see closed channels and
+    /// remote ones see this node lost).
+    pub fn shutdown(&self) {
+        for h in self
+            .0
+            .tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+        {
+            h.abort();
+        }
+        self.0.net.clear();
+        self.0.abort_all();
+        info!(node = %self.0.id, "node shut down");
+    }
+}

@@ -1,0 +1,637 @@
+//! The processes a node runs, and moving them.
+//!
+//! # The move protocol
+//!
+//! ```text
+//!  source                                   destination
+//!  stop at pause point, serialize
+//!  (ends become pinned references)
+//!  Sync with each other home it sent to ..  (values it sent are home)
+//!  ------ Prepare{token, pid, origin, bytes} ------>
+//!                                           check identity in the registry,
+//!                                           decode (proxies attach), hold it
+//!  <----- Prepared{token} | Refused{reason} --------
+//!  ------ Commit{token} ---------------------------->
+//!  drop its copy                            run it
+//!  <----- Committed{token} --------------------------
+//! ```
+//!
+//! Until the source sends `Commit`, the process lives only at the source
+//! (the destination's copy is held, not run, and is dropped on `Abort` or
+//! when the connection is lost); after it, only at the destination. So a
+//! refusal, a timeout or a lost connection before the commit resumes it at
+//! the source, exactly once. The one window this cannot close is the
+//! commit itself: if the connection dies with `Commit` in flight, the
+//! source cannot learn whether it arrived; it reports
+//! [`MigrateError::Unconfirmed`] rather than resume a second copy.
+//!
+//! Pins keep every channel the frame refers to open while the bytes
+//! travel; the destination's imports release them through the homes, and
+//! a rolled-back move releases them at the source.
+
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::sync::{Arc, Weak};
+use std::time::Instant;
+
+use csp::migrate::link::with_codec;
+use csp::migrate::{Frozen, HostedHandle, Migratable, Movable, Stopper};
+use csp::process::moving::{Host, MoveError, MoveSlot};
+use serde::de::DeserializeOwned;
+use tokio::sync::oneshot;
+use tracing::{info, info_span, warn, Instrument};
+
+use super::errors::{MigrateError, MigrationReport, Pid, ProcessError};
+use super::Inner;
+use crate::chan::Exported;
+use crate::proto::{ByteBuf, Msg};
+use crate::NodeId;
+
+/// An answer a move (or a barrier) waits for.
+#[derive(Debug)]
+pub(super) enum Reply {
+    Prepared,
+    Refused(String),
+    Committed,
+    Ack,
+    Lost,
+}
+
+struct Entry {
+    name: String,
+    origin: NodeId,
+    stopper: Stopper,
+    moving: bool,
+}
+
+struct Held {
+    pid: Pid,
+    origin: NodeId,
+    movable: Movable,
+}
+
+type ResultTx = oneshot::Sender<Result<Vec<u8>, ProcessError>>;
+
+#[derive(Default)]
+pub(super) struct Table {
+    running: HashMap<Pid, Entry>,
+    /// Join handles held on this node, by pid.
+    joins: HashMap<Pid, ResultTx>,
+    /// Processes prepared here, waiting for their source's commit.
+    held: HashMap<(NodeId, u64), Held>,
+    /// Answers awaited, by token.
+    waiting: HashMap<u64, (NodeId, oneshot::Sender<Reply>)>,
+    next_token: u64,
+}
+
+/// A process running on this node, as listed by [`Node::processes`](super::Node::processes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessInfo {
+    /// Its id.
+    pub pid: Pid,
+    /// Its frame type.
+    pub name: String,
+    /// The node holding its join handle.
+    pub origin: NodeId,
+    /// Whether a move of it is in progress.
+    pub moving: bool,
+}
+
+/// A handle to a process started through a node: its id (to move it) and
+/// its result, which arrives here wherever the process finishes.
+#[derive(Debug)]
+pub struct Spawned<T> {
+    pid: Pid,
+    rx: oneshot::Receiver<Result<Vec<u8>, ProcessError>>,
+    node: Weak<Inner>,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T: DeserializeOwned> Spawned<T> {
+    /// The process's id.
+    pub fn pid(&self) -> Pid {
+        self.pid
+    }
+
+    /// Waits for the result.
+    pub async fn join(self) -> Result<T, ProcessError> {
+        let bytes = self
+            .rx
+            .await
+            .map_err(|_| ProcessError::Lost("the node holding this handle shut down".into()))??;
+        let decode = || rmp_serde::from_slice::<T>(&bytes).map_err(|e| e.to_string());
+        let r = match self.node.upgrade() {
+            Some(n) => with_codec(n.chans.codec(), decode),
+            None => decode(),
+        };
+        r.map_err(ProcessError::Decode)
+    }
+}
+
+/// A `spawn_on` that did not happen: why, and the process, which has not
+/// run.
+pub struct SpawnError<P> {
+    /// Why.
+    pub error: MigrateError,
+    /// The process, untouched.
+    pub process: P,
+}
+
+impl<P> std::fmt::Display for SpawnError<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl<P> std::fmt::Debug for SpawnError<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpawnError")
+            .field("error", &self.error)
+            .field("process", &std::any::type_name::<P>())
+            .finish()
+    }
+}
+
+impl<P> std::error::Error for SpawnError<P> {}
+
+/// The node as a process sees it (`migrate_to`).
+struct NodeHost {
+    node: Weak<Inner>,
+    me: NodeId,
+    pid: Pid,
+}
+
+impl Host for NodeHost {
+    fn node(&self) -> u64 {
+        self.me.0
+    }
+
+    fn request_move(&self, peer: u64, slot: Arc<MoveSlot>) {
+        let Some(node) = self.node.upgrade() else {
+            slot.fail(MoveError::Failed("the node is shut down".into()));
+            return;
+        };
+        let pid = self.pid;
+        tokio::spawn(async move {
+            match node.migrate(pid, NodeId(peer)).await {
+                Ok(r) => info!("{r} (asked by the process)"),
+                // The process was resumed here; tell it why.
+                Err(e) => slot.fail(MoveError::Failed(e.to_string())),
+            }
+        });
+    }
+}
+
+impl Inner {
+    fn table(&self) -> std::sync::MutexGuard<'_, Table> {
+        self.procs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(super) fn spawn_here<P>(&self, p: P) -> Spawned<P::Output>
+    where
+        P: Migratable,
+    {
+        let pid = Pid::random();
+        let rx = self.expect_result(pid);
+        self.start(pid, self.id, Movable::new(p));
+        self.spawned(pid, rx)
+    }
+
+    fn expect_result(&self, pid: Pid) -> oneshot::Receiver<Result<Vec<u8>, ProcessError>> {
+        let (tx, rx) = oneshot::channel();
+        self.table().joins.insert(pid, tx);
+        rx
+    }
+
+    fn spawned<T>(
+        &self,
+        pid: Pid,
+        rx: oneshot::Receiver<Result<Vec<u8>, ProcessError>>,
+    ) -> Spawned<T> {
+        Spawned {
+            pid,
+            rx,
+            node: self.me.clone(),
+            _t: PhantomData,
+        }
+    }
+
+    /// Runs `m` here as process `pid`, and reports its result to `origin`.
+    fn start(&self, pid: Pid, origin: NodeId, m: Movable) {
+        let name = m.identity().name;
+        let host: Arc<dyn Host> = Arc::new(NodeHost {
+            node: self.me.clone(),
+            me: self.id,
+            pid,
+        });
+        let h: HostedHandle = m.spawn(Some(host));
+        self.table().running.insert(
+            pid,
+            Entry {
+                name,
+                origin,
+                stopper: h.stopper(),
+                moving: false,
+            },
+        );
+        let node = self.me.clone();
+        tokio::spawn(async move {
+            let r = h.join().await;
+            if let Some(n) = node.upgrade() {
+                n.finished(pid, r);
+            }
+        });
+    }
+
+    fn finished(&self, pid: Pid, r: Result<Result<Vec<u8>, String>, csp::JoinError>) {
+        let result = match r {
+            // Stopped for a move: the mover carries on with it.
+            Err(csp::JoinError::Frozen) => return,
+            Ok(Ok(bytes)) => Ok(bytes),
+            Ok(Err(why)) => Err(why),
+            Err(e) => Err(e.to_string()),
+        };
+        let Some(e) = self.table().running.remove(&pid) else {
+            return;
+        };
+        self.deliver(e.origin, pid, result);
+    }
+
+    fn deliver(&self, origin: NodeId, pid: Pid, result: Result<Vec<u8>, String>) {
+        if origin == self.id {
+            if let Some(tx) = self.table().joins.remove(&pid) {
+                let _ = tx.send(result.map_err(ProcessError::Failed));
+            }
+            return;
+        }
+        let msg = Msg::Finished {
+            pid: pid.0,
+            result: result.map(ByteBuf),
+        };
+        if !self.net.send_to(origin, msg) {
+            warn!(%pid, %origin, "process finished but its origin is not connected: result dropped");
+        }
+    }
+
+    pub(super) fn processes(&self) -> Vec<ProcessInfo> {
+        let mut v: Vec<_> = self
+            .table()
+            .running
+            .iter()
+            .map(|(pid, e)| ProcessInfo {
+                pid: *pid,
+                name: e.name.clone(),
+                origin: e.origin,
+                moving: e.moving,
+            })
+            .collect();
+        v.sort_by_key(|p| p.pid);
+        v
+    }
+
+    pub(super) fn abort_all(&self) {
+        let mut t = self.table();
+        t.running.clear();
+        t.held.clear();
+        for (_, (_, tx)) in t.waiting.drain() {
+            let _ = tx.send(Reply::Lost);
+        }
+        for (_, tx) in t.joins.drain() {
+            let _ = tx.send(Err(ProcessError::Lost("the node shut down".into())));
+        }
+    }
+
+    pub(super) async fn migrate(
+        &self,
+        pid: Pid,
+        peer: NodeId,
+    ) -> Result<MigrationReport, MigrateError> {
+        let t0 = Instant::now();
+        if peer == self.id {
+            return Err(MigrateError::SameNode(peer));
+        }
+        let (stopper, origin, name) = {
+            let mut t = self.table();
+            let e = t
+                .running
+                .get_mut(&pid)
+                .ok_or(MigrateError::NoSuchProcess(pid))?;
+            if !self.net.connected(peer) {
+                return Err(MigrateError::NotConnected(peer));
+            }
+            if e.moving {
+                return Err(MigrateError::Busy(pid));
+            }
+            e.moving = true;
+            (e.stopper.clone(), e.origin, e.name.clone())
+        };
+        let span = info_span!("migrate", %pid, name = %name, from = %self.id, to = %peer);
+        async {
+            let mut m = match stopper.stop().await {
+                Ok(m) => m,
+                Err(e) => {
+                    if let Some(e) = self.table().running.get_mut(&pid) {
+                        e.moving = false;
+                    }
+                    return Err(MigrateError::Freeze(e.to_string()));
+                }
+            };
+            let frozen = self.chans.freeze_for_move(|c| m.freeze_with(c));
+            let r = match frozen {
+                Ok((f, ex)) => self.ship(pid, origin, f, ex, peer, t0, false).await,
+                Err(e) => Err(MigrateError::Freeze(e.to_string())),
+            };
+            // Either way the old entry is done: the process runs elsewhere,
+            // or starts afresh here.
+            self.table().running.remove(&pid);
+            match r {
+                Ok(mut report) => {
+                    report.name = name;
+                    info!("{report}");
+                    Ok(report)
+                }
+                Err(e @ MigrateError::Unconfirmed(_)) => {
+                    warn!("{e}");
+                    Err(e)
+                }
+                Err(e) => {
+                    warn!("move failed, resuming here: {e}");
+                    self.start(pid, origin, m);
+                    Err(e)
+                }
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    pub(super) async fn spawn_on<P>(
+        &self,
+        peer: NodeId,
+        mut p: P,
+    ) -> Result<Spawned<P::Output>, SpawnError<P>>
+    where
+        P: Migratable,
+    {
+        let t0 = Instant::now();
+        let fail = |error, process| Err(SpawnError { error, process });
+        if peer == self.id {
+            return fail(MigrateError::SameNode(peer), p);
+        }
+        if !self.net.connected(peer) {
+            return fail(MigrateError::NotConnected(peer), p);
+        }
+        let frozen = self
+            .chans
+            .freeze_for_move(|c| with_codec(c, || Frozen::freeze(&mut p)));
+        let (f, ex) = match frozen {
+            Ok(x) => x,
+            Err(e) => return fail(MigrateError::Freeze(e.to_string()), p),
+        };
+        let pid = Pid::random();
+        let rx = self.expect_result(pid);
+        let span = info_span!("spawn_on", %pid, name = P::NAME, from = %self.id, to = %peer);
+        match self
+            .ship(pid, self.id, f, ex, peer, t0, true)
+            .instrument(span)
+            .await
+        {
+            Ok(_) | Err(MigrateError::Unconfirmed(_)) => Ok(self.spawned(pid, rx)),
+            Err(e) => {
+                self.table().joins.remove(&pid);
+                fail(e, p)
+            }
+        }
+    }
+
+    /// Sends a frozen process to `peer` and runs the protocol in the
+    /// module docs. On an error other than `Unconfirmed` the pins are back
+    /// and the caller still owns the process.
+    #[allow(clippy::too_many_arguments)]
+    async fn ship(
+        &self,
+        pid: Pid,
+        origin: NodeId,
+        frozen: Frozen,
+        ex: Exported,
+        peer: NodeId,
+        t0: Instant,
+        fresh: bool,
+    ) -> Result<MigrationReport, MigrateError> {
+        let bytes = frozen.to_bytes();
+        let freeze = t0.elapsed();
+        let ends = ex.pins.len();
+        let rollback = |what: String| {
+            self.chans.unpin(&ex.pins);
+            MigrateError::RolledBack { peer, what }
+        };
+        // Per-sender FIFO and exactly-once while the ends move: every
+        // value this process sent through a proxy must be at its home, and
+        // every value a home had already shipped to a receiver of it here
+        // must be back at the home, before its ends attach at the peer.
+        // Two barriers per other home: the first makes the home see the
+        // lowered demand (its `SyncAck` follows every delivery it sent
+        // before), the second makes it see the returns of those
+        // deliveries. Channels homed here need neither.
+        for home in ex.homes.iter().map(|&h| NodeId(h)) {
+            for round in 0..2 {
+                self.chans.barrier(home.0);
+                if let Err(what) = self.sync(home).await {
+                    return Err(rollback(format!(
+                        "barrier {round} with home {home}: {what}"
+                    )));
+                }
+            }
+        }
+        let n = bytes.len();
+        let token = self.next_token();
+        let rx = self.await_reply(token, peer);
+        let prepare = Msg::Prepare {
+            token,
+            pid: pid.0,
+            origin: origin.0,
+            frozen: bytes,
+            fresh,
+        };
+        if !self.net.send_to(peer, prepare) {
+            self.table().waiting.remove(&token);
+            return Err(MigrateError::NotConnected(peer)).map_err(|e| rollback(e.to_string()));
+        }
+        match tokio::time::timeout(self.limits.move_timeout, rx).await {
+            Ok(Ok(Reply::Prepared)) => {}
+            Ok(Ok(Reply::Refused(reason))) => {
+                self.chans.unpin(&ex.pins);
+                return Err(MigrateError::Refused { peer, reason });
+            }
+            Ok(Err(_)) | Ok(Ok(Reply::Lost)) => return Err(rollback("connection lost".into())),
+            Ok(Ok(other)) => return Err(rollback(format!("unexpected answer {other:?}"))),
+            Err(_) => {
+                self.table().waiting.remove(&token);
+                self.net.send_to(peer, Msg::Abort { token });
+                return Err(rollback(format!(
+                    "no answer within {:?}",
+                    self.limits.move_timeout
+                )));
+            }
+        }
+        let rx = self.await_reply(token, peer);
+        if !self.net.send_to(peer, Msg::Commit { token }) {
+            // Not queued, so never sent: the peer drops its held copy.
+            self.table().waiting.remove(&token);
+            return Err(rollback("connection lost before the commit".into()));
+        }
+        let downtime_from = t0;
+        match tokio::time::timeout(self.limits.move_timeout, rx).await {
+            Ok(Ok(Reply::Committed)) => Ok(MigrationReport {
+                pid,
+                name: String::new(),
+                from: self.id,
+                to: peer,
+                freeze,
+                downtime: downtime_from.elapsed(),
+                total: t0.elapsed(),
+                bytes: n,
+                ends,
+            }),
+            _ => {
+                self.table().waiting.remove(&token);
+                Err(MigrateError::Unconfirmed(peer))
+            }
+        }
+    }
+
+    /// Sends `Sync` to `node` and waits for its `SyncAck`: everything sent
+    /// to it before has been handled there, and everything it sent before
+    /// the ack has been handled here.
+    async fn sync(&self, node: NodeId) -> Result<(), String> {
+        let token = self.next_token();
+        let rx = self.await_reply(token, node);
+        if !self.net.send_to(node, Msg::Sync { token }) {
+            self.table().waiting.remove(&token);
+            return Err("not connected".into());
+        }
+        match tokio::time::timeout(self.limits.move_timeout, rx).await {
+            Ok(Ok(Reply::Ack)) => Ok(()),
+            Ok(_) => Err("connection lost".into()),
+            Err(_) => {
+                self.table().waiting.remove(&token);
+                Err(format!("no answer within {:?}", self.limits.move_timeout))
+            }
+        }
+    }
+
+    fn next_token(&self) -> u64 {
+        let mut t = self.table();
+        t.next_token += 1;
+        t.next_token
+    }
+
+    fn await_reply(&self, token: u64, peer: NodeId) -> oneshot::Receiver<Reply> {
+        let (tx, rx) = oneshot::channel();
+        self.table().waiting.insert(token, (peer, tx));
+        rx
+    }
+
+    /// Delivers an answer from `peer` to whoever waits for `token`; a late
+    /// or unknown answer is ignored.
+    pub(super) fn answer(&self, peer: NodeId, token: u64, r: Reply) {
+        let mut t = self.table();
+        if t.waiting.get(&token).is_some_and(|(p, _)| *p == peer) {
+            if let Some((_, tx)) = t.waiting.remove(&token) {
+                let _ = tx.send(r);
+            }
+        }
+    }
+
+    /// Decodes an arriving process, or says why this node cannot run it.
+    fn accept(&self, pid: Pid, bytes: &[u8]) -> Result<Movable, String> {
+        if self.table().running.contains_key(&pid) {
+            return Err(format!("process {pid} already runs on this node"));
+        }
+        let frozen = Frozen::from_bytes(bytes).map_err(|e| e.to_string())?;
+        csp::migrate::Registry::global()
+            .check(&frozen)
+            .map_err(|e| e.to_string())?;
+        self.chans.thaw_movable(frozen).map_err(|e| e.to_string())
+    }
+
+    pub(super) fn on_proc_msg(&self, peer: NodeId, msg: Msg) -> Result<(), String> {
+        match msg {
+            Msg::Prepare {
+                token,
+                pid,
+                origin,
+                frozen,
+                fresh,
+            } => {
+                let pid = Pid(pid);
+                let reply = match self.accept(pid, &frozen) {
+                    Ok(movable) => {
+                        info!(%pid, %peer, fresh, "process prepared");
+                        self.table().held.insert(
+                            (peer, token),
+                            Held {
+                                pid,
+                                origin: NodeId(origin),
+                                movable,
+                            },
+                        );
+                        Msg::Prepared { token }
+                    }
+                    Err(reason) => {
+                        warn!(%pid, %peer, "refused a process: {reason}");
+                        Msg::Refused { token, reason }
+                    }
+                };
+                self.net.send_to(peer, reply);
+            }
+            Msg::Commit { token } => {
+                let held = self.table().held.remove(&(peer, token));
+                let Some(h) = held else {
+                    return Err(format!("commit of unknown move {token}"));
+                };
+                self.start(h.pid, h.origin, h.movable);
+                self.net.send_to(peer, Msg::Committed { token });
+            }
+            Msg::Abort { token } => {
+                self.table().held.remove(&(peer, token));
+            }
+            Msg::Prepared { token } => self.answer(peer, token, Reply::Prepared),
+            Msg::Refused { token, reason } => {
+                let reason = crate::wire::sanitize_text(&reason);
+                self.answer(peer, token, Reply::Refused(reason))
+            }
+            Msg::Committed { token } => self.answer(peer, token, Reply::Committed),
+            Msg::Finished { pid, result } => {
+                let tx = self.table().joins.remove(&Pid(pid));
+                if let Some(tx) = tx {
+                    let _ = tx.send(
+                        result
+                            .map(|b| b.0)
+                            .map_err(|e| ProcessError::Failed(crate::wire::sanitize_text(&e))),
+                    );
+                }
+            }
+            other => return Err(format!("not a process message: {other:?}")),
+        }
+        Ok(())
+    }
+
+    /// `peer` is gone: moves it was part of fail, processes it sent and
+    /// never committed are dropped.
+    pub(super) fn procs_peer_lost(&self, peer: NodeId) {
+        let mut t = self.table();
+        t.held.retain(|(n, _), _| *n != peer);
+        let lost: Vec<u64> = t
+            .waiting
+            .iter()
+            .filter(|(_, (p, _))| *p == peer)
+            .map(|(k, _)| *k)
+            .collect();
+        for k in lost {
+            if let Some((_, tx)) = t.waiting.remove(&k) {
+                let _ = tx.send(Reply::Lost);
+            }
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! Nodes in one OS process on 127.0.0.1: authentication, remote channels,
+//! code migration (`spawn_on`) and process migration (`migrate`), with
+//! every value checked to arrive exactly once and in order.
+
+use csp::prelude::*;
+use csp_net::{MigrateError, Node, NodeError};
+
+const SECRET: &[u8] = b"net-nodes test secret";
+
+#[process]
+async fn running_total(input: Receiver<u64>, output: Sender<u64>) -> u64 {
+    let mut total: u64 = 0;
+    while let Ok(x) = input.recv().await {
+        total += x;
+        if output.send(total).await.is_err() {
+            break;
+        }
+    }
+    total
+}
+
+async fn node(name: &str) -> Node {
+    Node::builder()
+        .name(name)
+        .secret(SECRET)
+        .start()
+        .await
+        .expect("node starts")
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn nodes_authenticate_and_list_each_other() {
+    rt().block_on(async {
+        let a = node("a").await;
+        let b = node("b").await;
+        let id = a.connect(b.addr()).await.unwrap();
+        assert_eq!(id, b.id());
+        assert_eq!(a.peers(), vec![(b.id(), "b".to_string())]);
+        // The acceptor registers the connection once the handshake is done.
+        while b.peers().is_empty() {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(b.peers(), vec![(a.id(), "a".to_string())]);
+    });
+}
+
+#[test]
+fn a_wrong_secret_is_refused_with_the_reason() {
+    rt().block_on(async {
+        let a = node("a").await;
+        let intruder = Node::builder()
+            .name("intruder")
+            .secret(b"another secret")
+            .start()
+            .await
+            .unwrap();
+        match intruder.connect(a.addr()).await {
+            Err(NodeError::Handshake(e)) => {
+                let text = e.to_string();
+                assert!(
+                    text.contains("authentication") || text.contains("refused"),
+                    "{text}"
+                );
+            }
+            other => panic!("expected a handshake error, got {other:?}"),
+        }
+        assert!(intruder.peers().is_empty());
+        assert!(a.peers().is_empty());
+    });
+}
+
+#[test]
+fn spawn_on_runs_a_process_on_the_peer_with_remote_channels() {
+    rt().block_on(async {
+        let a = node("a").await;
+        let b = node("b").await;
+        let bid = a.connect(b.addr()).await.unwrap();
+        let (tx, rx) = channel::<u64>();
+        let (otx, orx) = channel::<u64>();
+        let h = a
+            .spawn_on(bid, running_total(rx, otx))
+            .await
+            .expect("b runs it");
+        assert_eq!(b.processes().len(), 1);
+        assert!(a.processes().is_empty());
+        let mut expect = 0;
+        for i in 1..=100u64 {
+            tx.send(i).await.unwrap();
+            expect += i;
+            assert_eq!(orx.recv().await, Ok(expect));
+        }
+        drop(tx);
+        assert_eq!(h.join().await.unwrap(), expect);
+    });
+}
+
+#[test]
+fn migrate_moves_a_running_process_and_nothing_is_lost() {
+    rt().block_on(async {
+        let a = node("a").await;
+        let b = node("b").await;
+        let c = node("c").await;
+        let (aid, bid, cid) = (a.id(), b.id(), c.id());
+        a.connect(b.addr()).await.unwrap();
+        a.connect(c.addr()).await.unwrap();
+        b.connect(c.addr()).await.unwrap();
+        let nodes = [a.clone(), b.clone(), c.clone()];
+        let (tx, rx) = buffered::<u64>(4);
+        let (otx, orx) = channel::<u64>();
+        let h = a.spawn(running_total(rx, otx));
+        let pid = h.pid();
+        let producer = tokio::spawn(async move {
+            for i in 1..=2000u64 {
+                tx.send(i).await.unwrap();
+            }
+        });
+        let mut moves = 0;
+        let mut at = 0usize;
+        let mut expect = 0u64;
+        for i in 1..=2000u64 {
+            expect += i;
+            assert_eq!(orx.recv().await, Ok(expect), "total after {i}");
+            if i % 50 == 0 {
+                let to = (at + 1) % 3;
+                let r = nodes[at]
+                    .migrate(pid, [aid, bid, cid][to])
+                    .await
+                    .expect("move");
+                assert_eq!(r.pid, pid);
+                assert!(r.bytes > 0);
+                at = to;
+                moves += 1;
+            }
+        }
+        producer.await.unwrap();
+        assert_eq!(moves, 40);
+        assert_eq!(h.join().await.unwrap(), expect);
+    });
+}
+
+#[test]
+fn moving_a_process_that_is_not_there_is_an_error() {
+    rt().block_on(async {
+        let a = node("a").await;
+        let b = node("b").await;
+        let bid = a.connect(b.addr()).await.unwrap();
+        let (_tx, rx) = channel::<u64>();
+        let (otx, _orx) = channel::<u64>();
+        let h = a.spawn(running_total(rx, otx));
+        assert!(matches!(
+            b.migrate(h.pid(), a.id()).await,
+            Err(MigrateError::NoSuchProcess(_))
+        ));
+        assert!(matches!(
+            a.migrate(h.pid(), a.id()).await,
+            Err(MigrateError::SameNode(_))
+        ));
+        let stranger = csp_net::NodeId(42);
+        assert!(matches!(
+            a.migrate(h.pid(), stranger).await,
+            Err(MigrateError::NotConnected(_))
+        ));
+        // Still running here.
+        assert_eq!(a.processes().len(), 1);
+        let _ = bid;
+    });
+}
