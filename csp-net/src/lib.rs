@@ -10,6 +10,8 @@ pub mod wire;
 
 pub use csp;
 pub use ids::NodeId;
+#[doc(hidden)]
+pub use node::{FaultAt, FaultDo};
 pub use node::{
     Limits, MigrateError, MigrationReport, Node, NodeBuilder, NodeError, Pid, ProcessError,
     ProcessInfo, SpawnError, Spawned,

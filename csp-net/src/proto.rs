@@ -196,6 +196,35 @@ pub enum Msg {
     },
 }
 
+impl Msg {
+    /// The variant's name, for logs and fault injection.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Msg::Attach { .. } => "Attach",
+            Msg::Unpin { .. } => "Unpin",
+            Msg::Detach { .. } => "Detach",
+            Msg::ProxyState { .. } => "ProxyState",
+            Msg::Value { .. } => "Value",
+            Msg::Return { .. } => "Return",
+            Msg::Close { .. } => "Close",
+            Msg::Grant { .. } => "Grant",
+            Msg::Deliver { .. } => "Deliver",
+            Msg::Closed { .. } => "Closed",
+            Msg::NoSuchChannel { .. } => "NoSuchChannel",
+            Msg::Release { .. } => "Release",
+            Msg::Sync { .. } => "Sync",
+            Msg::SyncAck { .. } => "SyncAck",
+            Msg::Prepare { .. } => "Prepare",
+            Msg::Prepared { .. } => "Prepared",
+            Msg::Refused { .. } => "Refused",
+            Msg::Commit { .. } => "Commit",
+            Msg::Abort { .. } => "Abort",
+            Msg::Committed { .. } => "Committed",
+            Msg::Finished { .. } => "Finished",
+        }
+    }
+}
+
 /// Bytes that encode as MessagePack `bin`.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct ByteBuf(#[serde(with = "csp::migrate::serde_bytes")] pub Vec<u8>);

@@ -409,6 +409,13 @@ impl Channels {
         make: &mut dyn FnMut() -> Port,
     ) -> Result<Port, String> {
         let me = self.net.me();
+        // The end's own count is taken here, before the pin it travelled
+        // under is released (see `EndCodec::import`).
+        let count = |port: &Port| match end {
+            EndKind::Sender => port.add_sender(),
+            EndKind::Receiver => port.add_receiver(),
+            EndKind::RawSend | EndKind::RawRecv => {}
+        };
         if r.home == me {
             let port = self
                 .tables()
@@ -416,6 +423,7 @@ impl Channels {
                 .get(&r.chan)
                 .map(|c| c.lock().port().clone())
                 .ok_or_else(|| format!("channel {:x} of this node no longer exists", r.chan))?;
+            count(&port);
             self.release_ref(r.pin, me);
             return Ok(port);
         }
@@ -424,14 +432,18 @@ impl Channels {
         let existing = self.tables().proxies.get(&key).cloned();
         if let Some(c) = existing {
             let p = c.lock();
+            // Under the proxy's lock, so its pump cannot retire it between
+            // this check and the count.
             if !p.retired {
                 let port = p.port().clone();
+                count(&port);
                 drop(p);
                 self.release_ref(r.pin, r.home);
                 return Ok(port);
             }
         }
         let port = make();
+        count(&port);
         let mut t = self.tables();
         t.next += 1;
         let id = t.next;

@@ -17,7 +17,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 use tracing::{debug, info, warn, Instrument};
 
 use super::errors::NodeError;
@@ -99,7 +99,10 @@ pub(super) fn run(inner: &Arc<Inner>, stream: TcpStream, peer: PeerInfo, dec: Fr
     let _ = stream.set_nodelay(true);
     let (rd, wr) = stream.into_split();
     let (tx, rx) = mpsc::unbounded_channel();
-    let conn = inner.net.add_peer(peer.node, peer.name.clone(), tx);
+    let kill = Arc::new(Notify::new());
+    let conn = inner
+        .net
+        .add_peer(peer.node, peer.name.clone(), tx, kill.clone());
     let span = tracing::info_span!("conn", node = %inner.id, peer = %peer.node, name = %peer.name);
     info!(parent: &span, "connected");
     let limits = inner.limits.clone();
@@ -108,7 +111,10 @@ pub(super) fn run(inner: &Arc<Inner>, stream: TcpStream, peer: PeerInfo, dec: Fr
     let node = peer.node;
     let r = tokio::spawn(
         async move {
-            let why = reader(&me, node, rd, dec, limits.peer_timeout).await;
+            let why = tokio::select! {
+                r = reader(&me, node, rd, dec, limits.peer_timeout) => r,
+                _ = kill.notified() => Err("closed by this node".to_string()),
+            };
             w.abort();
             match &why {
                 Ok(()) => info!("peer closed the connection"),

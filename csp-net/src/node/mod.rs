@@ -14,6 +14,7 @@
 
 mod conn;
 mod errors;
+mod fault;
 mod net;
 mod procs;
 
@@ -27,6 +28,8 @@ use tokio::task::AbortHandle;
 use tracing::{info, warn};
 
 pub use errors::{MigrateError, MigrationReport, NodeError, Pid, ProcessError};
+#[doc(hidden)]
+pub use fault::{FaultAt, FaultDo};
 pub use procs::{ProcessInfo, SpawnError, Spawned};
 
 use crate::chan::Channels;
@@ -122,6 +125,7 @@ impl NodeBuilder {
                 net,
                 procs: Mutex::new(procs::Table::default()),
                 tasks: Mutex::new(Vec::new()),
+                faults: fault::Faults::default(),
                 me: me.clone(),
             }
         });
@@ -156,6 +160,7 @@ pub(crate) struct Inner {
     chans: Arc<Channels>,
     procs: Mutex<procs::Table>,
     tasks: Mutex<Vec<AbortHandle>>,
+    faults: fault::Faults,
     me: Weak<Inner>,
 }
 
@@ -169,6 +174,12 @@ impl Inner {
     /// Handles one message from an authenticated peer. `Err` is a
     /// protocol violation: the connection closes.
     fn on_msg(self: &Arc<Self>, peer: NodeId, msg: Msg) -> Result<(), String> {
+        if let Some(act) = self.faults.fire(fault::FaultAt::Receive(msg.kind())) {
+            if act == fault::FaultDo::Die {
+                self.shutdown();
+            }
+            return Err(format!("fault injected on receiving {}", msg.kind()));
+        }
         match msg {
             Msg::Sync { token } => {
                 // Token 0 is the heartbeat: its arrival is the point.
@@ -190,6 +201,39 @@ impl Inner {
             | Msg::Finished { .. } => self.on_proc_msg(peer, msg),
             other => self.chans.on_msg(peer.0, other),
         }
+    }
+
+    /// Queues a message for `peer`; false if it is not connected (or a
+    /// fault was injected here).
+    fn send(&self, peer: NodeId, msg: Msg) -> bool {
+        if let Some(act) = self.faults.fire(fault::FaultAt::Send(msg.kind())) {
+            match act {
+                fault::FaultDo::Cut => self.net.cut(peer),
+                fault::FaultDo::Die => self.shutdown(),
+            }
+            return false;
+        }
+        self.net.send_to(peer, msg)
+    }
+
+    fn shutdown(&self) {
+        for h in self
+            .tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+        {
+            h.abort();
+        }
+        let peers = self.net.peers();
+        self.net.clear();
+        self.abort_all();
+        // Channels homed elsewhere see their homes gone now, not after a
+        // timeout.
+        for (p, _) in peers {
+            self.chans.node_lost(p.0);
+        }
+        info!(node = %self.id, "node shut down");
     }
 
     /// Connection `conn` to `peer` ended.
@@ -303,17 +347,12 @@ impl Node {
     /// (their channel ends drop, so local peers see closed channels and
     /// remote ones see this node lost).
     pub fn shutdown(&self) {
-        for h in self
-            .0
-            .tasks
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .drain(..)
-        {
-            h.abort();
-        }
-        self.0.net.clear();
-        self.0.abort_all();
-        info!(node = %self.0.id, "node shut down");
+        self.0.shutdown();
+    }
+
+    /// Arms a fault (tests only): see [`FaultAt`].
+    #[doc(hidden)]
+    pub fn inject_fault(&self, at: FaultAt, act: FaultDo) {
+        self.0.faults.arm(at, act);
     }
 }

@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use tokio::sync::mpsc;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, Notify};
 
 use crate::chan::Net;
 use crate::proto::Msg;
@@ -15,6 +17,8 @@ struct Peer {
     tx: mpsc::UnboundedSender<Msg>,
     /// Which connection (a node reconnecting gets a new one).
     conn: u64,
+    /// Wakes the connection's reader to close it.
+    kill: Arc<Notify>,
 }
 
 /// The peers this node is connected to.
@@ -43,12 +47,29 @@ impl NodeNet {
         node: NodeId,
         name: String,
         tx: mpsc::UnboundedSender<Msg>,
+        kill: Arc<Notify>,
     ) -> u64 {
         let mut g = self.lock();
         g.1 += 1;
         let conn = g.1;
-        g.0.insert(node, Peer { name, tx, conn });
+        g.0.insert(
+            node,
+            Peer {
+                name,
+                tx,
+                conn,
+                kill,
+            },
+        );
         conn
+    }
+
+    /// Closes the connection to `node` (its reader ends it and reports
+    /// the peer lost, as for any broken connection).
+    pub(crate) fn cut(&self, node: NodeId) {
+        if let Some(p) = self.lock().0.get(&node) {
+            p.kill.notify_one();
+        }
     }
 
     /// Forgets connection `conn` to `node`; false if it had been replaced.

@@ -61,6 +61,7 @@ struct Entry {
     name: String,
     origin: NodeId,
     stopper: Stopper,
+    abort: tokio::task::AbortHandle,
     moving: bool,
 }
 
@@ -231,6 +232,7 @@ impl Inner {
                 name,
                 origin,
                 stopper: h.stopper(),
+                abort: h.abort_handle(),
                 moving: false,
             },
         );
@@ -268,7 +270,7 @@ impl Inner {
             pid: pid.0,
             result: result.map(ByteBuf),
         };
-        if !self.net.send_to(origin, msg) {
+        if !self.send(origin, msg) {
             warn!(%pid, %origin, "process finished but its origin is not connected: result dropped");
         }
     }
@@ -291,7 +293,9 @@ impl Inner {
 
     pub(super) fn abort_all(&self) {
         let mut t = self.table();
-        t.running.clear();
+        for (_, e) in t.running.drain() {
+            e.abort.abort();
+        }
         t.held.clear();
         for (_, (_, tx)) in t.waiting.drain() {
             let _ = tx.send(Reply::Lost);
@@ -453,7 +457,7 @@ impl Inner {
             frozen: bytes,
             fresh,
         };
-        if !self.net.send_to(peer, prepare) {
+        if !self.send(peer, prepare) {
             self.table().waiting.remove(&token);
             return Err(MigrateError::NotConnected(peer)).map_err(|e| rollback(e.to_string()));
         }
@@ -467,7 +471,7 @@ impl Inner {
             Ok(Ok(other)) => return Err(rollback(format!("unexpected answer {other:?}"))),
             Err(_) => {
                 self.table().waiting.remove(&token);
-                self.net.send_to(peer, Msg::Abort { token });
+                self.send(peer, Msg::Abort { token });
                 return Err(rollback(format!(
                     "no answer within {:?}",
                     self.limits.move_timeout
@@ -475,7 +479,7 @@ impl Inner {
             }
         }
         let rx = self.await_reply(token, peer);
-        if !self.net.send_to(peer, Msg::Commit { token }) {
+        if !self.send(peer, Msg::Commit { token }) {
             // Not queued, so never sent: the peer drops its held copy.
             self.table().waiting.remove(&token);
             return Err(rollback("connection lost before the commit".into()));
@@ -506,7 +510,7 @@ impl Inner {
     async fn sync(&self, node: NodeId) -> Result<(), String> {
         let token = self.next_token();
         let rx = self.await_reply(token, node);
-        if !self.net.send_to(node, Msg::Sync { token }) {
+        if !self.send(node, Msg::Sync { token }) {
             self.table().waiting.remove(&token);
             return Err("not connected".into());
         }
@@ -583,7 +587,7 @@ impl Inner {
                         Msg::Refused { token, reason }
                     }
                 };
-                self.net.send_to(peer, reply);
+                self.send(peer, reply);
             }
             Msg::Commit { token } => {
                 let held = self.table().held.remove(&(peer, token));
@@ -591,7 +595,7 @@ impl Inner {
                     return Err(format!("commit of unknown move {token}"));
                 };
                 self.start(h.pid, h.origin, h.movable);
-                self.net.send_to(peer, Msg::Committed { token });
+                self.send(peer, Msg::Committed { token });
             }
             Msg::Abort { token } => {
                 self.table().held.remove(&(peer, token));

@@ -339,8 +339,10 @@ where
     .serialize(s)
 }
 
-/// Deserializes an end of the expected kind into its channel (uncounted).
-fn read_end<'de, T, D>(d: D, want: EndKind) -> Result<Arc<Chan<T>>, D::Error>
+/// Deserializes an end of the expected kind into its channel, and whether
+/// the end's count is already taken (a transport's import takes it, under
+/// its own lock, so the channel cannot look abandoned in between).
+fn read_end<'de, T, D>(d: D, want: EndKind) -> Result<(Arc<Chan<T>>, bool), D::Error>
 where
     T: Serialize + DeserializeOwned + Send + 'static,
     D: Deserializer<'de>,
@@ -353,7 +355,7 @@ where
         )));
     }
     let Some(remote) = r.remote else {
-        return resolve::<T, D::Error>(r.chan);
+        return resolve::<T, D::Error>(r.chan).map(|c| (c, false));
     };
     let codec = link::codec().ok_or_else(|| {
         D::Error::custom(format!(
@@ -372,12 +374,13 @@ where
     let port = codec
         .import(&remote, want, &mut proxy)
         .map_err(D::Error::custom)?;
-    port.typed::<T>().ok_or_else(|| {
+    let chan = port.typed::<T>().ok_or_else(|| {
         D::Error::custom(format!(
             "channel {:x} carries a different message type than this frame expects",
             remote.chan
         ))
-    })
+    })?;
+    Ok((chan, want.counted()))
 }
 
 impl<T: Serialize + DeserializeOwned + Send + 'static> Serialize for Sender<T> {
@@ -399,16 +402,20 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> Serialize for Receiver<T>
 
 impl<'de, T: Serialize + DeserializeOwned + Send + 'static> Deserialize<'de> for Sender<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let chan = read_end::<T, D>(d, EndKind::Sender)?;
-        chan.add_sender();
+        let (chan, counted) = read_end::<T, D>(d, EndKind::Sender)?;
+        if !counted {
+            chan.add_sender();
+        }
         Ok(Sender { chan })
     }
 }
 
 impl<'de, T: Serialize + DeserializeOwned + Send + 'static> Deserialize<'de> for Receiver<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let chan = read_end::<T, D>(d, EndKind::Receiver)?;
-        chan.add_receiver();
+        let (chan, counted) = read_end::<T, D>(d, EndKind::Receiver)?;
+        if !counted {
+            chan.add_receiver();
+        }
         Ok(Receiver { chan })
     }
 }
@@ -438,6 +445,6 @@ impl<'de, T: Serialize + DeserializeOwned + Send + 'static, const SEND: bool> De
     for RawChan<T, SEND>
 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(RawChan(read_end::<T, D>(d, Self::KIND)?))
+        Ok(RawChan(read_end::<T, D>(d, Self::KIND)?.0))
     }
 }

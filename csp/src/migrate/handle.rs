@@ -278,6 +278,11 @@ impl HostedHandle {
     pub fn abort(&self) {
         self.0.abort()
     }
+
+    /// A handle that aborts the process while someone else joins it.
+    pub fn abort_handle(&self) -> tokio::task::AbortHandle {
+        self.0.join.abort_handle()
+    }
 }
 
 type FreezeReply = oneshot::Sender<Result<Frozen, FreezeError>>;

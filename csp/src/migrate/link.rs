@@ -76,7 +76,10 @@ pub trait EndCodec: Send + Sync {
 
     /// A reference is being deserialized: return the channel this node uses
     /// for it. `proxy` makes a fresh local proxy channel of the right
-    /// message type, for a channel this node has no proxy for yet.
+    /// message type, for a channel this node has no proxy for yet. For a
+    /// counted end (`end.counted()`) the returned channel must already hold
+    /// the end's count (taken before any pin is released, so the channel
+    /// never looks abandoned in between); the caller does not add it.
     fn import(
         &self,
         r: &RemoteRef,
