@@ -114,7 +114,7 @@ fn case(fault_on_dest: bool, at: FaultAt, act: FaultDo, expect: Expect) {
                     matches!(r, Err(MigrateError::Unconfirmed(_))),
                     "{label}: {r:?}"
                 );
-                assert_eq!(where_is(&cl, &h).0, false, "{label}: resumed a second copy");
+                assert!(!where_is(&cl, &h).0, "{label}: resumed a second copy");
                 for n in [&cl.a, &cl.b, &cl.c] {
                     n.shutdown();
                 }

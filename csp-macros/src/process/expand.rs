@@ -200,6 +200,18 @@ impl Ctx<'_> {
         quote! {
             impl ::csp::__private::Migratable for #frame {
                 const FINGERPRINT: u64 = #fingerprint;
+
+                #[allow(clippy::needless_borrow)]
+                fn output_encoder() -> ::csp::__private::OutputEncoder<
+                    <Self as ::csp::__private::Process>::Output,
+                > {
+                    #[allow(unused_imports)]
+                    use ::csp::__private::{EncodeOutput as _, EncodeOutputFallback as _};
+                    (&::csp::__private::OutWrap::<
+                        <Self as ::csp::__private::Process>::Output,
+                    >::new())
+                        .encoder()
+                }
             }
 
             ::csp::__private::inventory::submit! {

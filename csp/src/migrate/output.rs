@@ -60,6 +60,8 @@ mod tests {
     struct NotSerde;
 
     #[test]
+    // The borrow is the point: it is what picks the impl.
+    #[allow(clippy::needless_borrow)]
     fn picks_serde_when_it_can() {
         #[allow(unused_imports)]
         use super::{EncodeOutput as _, EncodeOutputFallback as _};
