@@ -12,7 +12,10 @@ cargo test --workspace
 
 cargo test -p csp
 
-# The examples assert what they print; run them too.
+# The demos assert what they print; run them too (the main one is the
+# three-node migration tour).
+cargo run -q
+cargo run -q --example local
 cargo run -q --example quickstart
 cargo run -q --example integrate
 

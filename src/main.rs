@@ -1,183 +1,245 @@
-//! The main demo (`cargo run --release`): a CSP network you can watch.
+//! The main demo (`cargo run --release`): a migration tour.
 //!
-//! 1. Go's concurrent prime sieve: a chain of filter processes, one per
-//!    prime found, connected by rendezvous channels.
-//! 2. occam's commstime: prefix, delta, successor and consumer in a ring,
-//!    timed per communication.
-//! 3. A fair `alt!` over four producers, showing no guard starves.
-//! 4. A `#[process]` frozen mid-stream, turned into bytes, thawed and
-//!    resumed with its running total intact.
+//! Three nodes start in this OS process on 127.0.0.1 (no set-up), and a
+//! pipeline runs across them while all three mobilities happen under
+//! traffic:
+//!
+//! ```text
+//!  feeder (alpha) --> scale --> tally --> output --> check
+//!                     spawned   moves     receiver   (gamma)
+//!                     on beta,  itself    handed
+//!                     moved by  round     over to
+//!                     the nodes the nodes check
+//! ```
+//!
+//! * code migration: `scale` is shipped to beta before it has run;
+//! * process migration by the node: beta, then alpha, move `scale` while
+//!   it is mid-stream;
+//! * process migration by the process: `tally` calls `migrate_to` every
+//!   `HOP` items and resumes mid-loop on the next node of its route;
+//! * channel migration: the pipeline's output receiver is sent, inside a
+//!   message, to `check` on gamma, which reads the rest of the stream.
+//!
+//! Every item carries a sequence number; `check` and the driver verify
+//! that each arrives exactly once, in order, with the right running total.
+//! The single-node demo (sieve, commstime, fair alt, freeze) is
+//! `cargo run --release --example local`.
 
 use std::time::Instant;
 
 use csp::prelude::*;
+use csp_net::{MigrationReport, Node, NodeId};
 
-async fn generate(out: Sender<u64>) {
-    let mut i = 2;
-    while out.send(i).await.is_ok() {
-        i += 1;
-    }
-}
+/// Items through the pipeline.
+const N: u64 = 3000;
+/// `tally` moves itself after every this many items.
+const HOP: u64 = 500;
+/// The driver reads this many outputs itself before handing the output
+/// receiver over.
+const HAND_OVER_AT: u64 = 1000;
 
-async fn filter(input: Receiver<u64>, out: Sender<u64>, prime: u64) {
-    while let Ok(x) = input.recv().await {
-        if x % prime != 0 && out.send(x).await.is_err() {
-            return;
-        }
-    }
-}
+/// (sequence number, value).
+type Item = (u64, u64);
 
-async fn sieve(n: usize) -> Vec<u64> {
-    let (tx, mut rx) = channel();
-    spawn(generate(tx));
-    let mut primes = Vec::with_capacity(n);
-    for _ in 0..n {
-        let p = rx.recv().await.expect("generator runs forever");
-        primes.push(p);
-        let (tx2, rx2) = channel();
-        spawn(filter(rx, tx2, p));
-        rx = rx2;
-    }
-    primes
-}
-
-async fn commstime(n: u64) -> f64 {
-    let (a_tx, a_rx) = channel::<u64>();
-    let (b_tx, b_rx) = channel::<u64>();
-    let (c_tx, c_rx) = channel::<u64>();
-    let (d_tx, d_rx) = channel::<u64>();
-    // prefix: 0 then copy c -> a
-    spawn(async move {
-        if a_tx.send(0).await.is_err() {
-            return;
-        }
-        while let Ok(x) = c_rx.recv().await {
-            if a_tx.send(x).await.is_err() {
-                return;
-            }
-        }
-    });
-    // delta: a -> (b, d) in parallel
-    spawn(async move {
-        while let Ok(x) = a_rx.recv().await {
-            let (r1, r2) = par!(b_tx.send(x), d_tx.send(x));
-            if r1.is_err() || r2.is_err() {
-                return;
-            }
-        }
-    });
-    // successor: b -> c, plus one
-    spawn(async move {
-        while let Ok(x) = b_rx.recv().await {
-            if c_tx.send(x + 1).await.is_err() {
-                return;
-            }
-        }
-    });
-    // consumer
-    let start = Instant::now();
-    for i in 0..n {
-        let x = d_rx.recv().await.expect("ring is running");
-        assert_eq!(x, i, "commstime counts 0, 1, 2, ...");
-    }
-    start.elapsed().as_nanos() as f64 / n as f64
-}
-
-async fn fair_alt(rounds: usize) -> [usize; 4] {
-    let (txs, rxs): (Vec<_>, Vec<_>) = (0..4).map(|_| channel::<usize>()).unzip();
-    for (i, tx) in txs.into_iter().enumerate() {
-        spawn(async move { while tx.send(i).await.is_ok() {} });
-    }
-    let mut counts = [0usize; 4];
-    for _ in 0..rounds {
-        let i = alt! {
-            Ok(i) = rxs[0].recv() => i,
-            Ok(i) = rxs[1].recv() => i,
-            Ok(i) = rxs[2].recv() => i,
-            Ok(i) = rxs[3].recv() => i,
-        };
-        counts[i] += 1;
-    }
-    counts
-}
-
+/// Multiplies each value by `k`.
 #[process]
-async fn running_total(input: Receiver<u64>, output: Sender<u64>) -> u64 {
-    let mut total: u64 = 0;
-    while let Ok(x) = input.recv().await {
-        total += x;
-        if output.send(total).await.is_err() {
+async fn scale(input: Receiver<Item>, output: Sender<Item>, k: u64) -> u64 {
+    let mut n: u64 = 0;
+    while let Ok((seq, v)) = input.recv().await {
+        if output.send((seq, v * k)).await.is_err() {
             break;
+        }
+        n += 1;
+    }
+    n
+}
+
+/// Replaces each value by the running total, and every `hop` items moves
+/// itself to the next node of `route`.
+#[process]
+async fn tally(input: Receiver<Item>, output: Sender<Item>, route: Vec<u64>, hop: u64) -> u64 {
+    let mut total: u64 = 0;
+    let mut n: u64 = 0;
+    while let Ok((seq, v)) = input.recv().await {
+        total += v;
+        n += 1;
+        if output.send((seq, total)).await.is_err() {
+            break;
+        }
+        if n % hop == 0 {
+            let next: u64 = route[((n / hop) as usize - 1) % route.len()];
+            // A pause point: after it the process runs on `next`.
+            if let Err(e) = migrate_to(next).await {
+                let why: String = e.to_string();
+                effect::<()>(async move { eprintln!("tally could not move: {why}") }).await;
+            }
         }
     }
     total
 }
 
-async fn freeze_demo() {
-    use csp::migrate::{spawn_process, Frozen, Registry};
-    let (tx, rx) = channel();
-    let (otx, orx) = channel();
-    let h = spawn_process(running_total(rx, otx));
-    for x in 1..=50u64 {
-        tx.send(x).await.expect("process is running");
-        orx.recv().await.expect("process answers");
+/// Receives the pipeline's output receiver over `ends`, then checks that
+/// the items from `first` on arrive once each, in order, with the right
+/// totals. Returns how many it checked.
+#[process]
+async fn check(ends: Receiver<Receiver<Item>>, first: u64, k: u64) -> Result<u64, String> {
+    let output: Receiver<Item> = ends.recv().await.map_err(|_| "no receiver came")?;
+    let mut expect: u64 = first;
+    let mut total: u64 = k * first * (first + 1) / 2;
+    while let Ok((seq, t)) = output.recv().await {
+        total += k * (expect + 1);
+        if seq != expect || t != total {
+            return Err(format!("got ({seq}, {t}), expected ({expect}, {total})"));
+        }
+        expect += 1;
     }
-    let t = Instant::now();
-    let frozen = h.freeze().await.expect("freeze");
-    let freeze_time = t.elapsed();
-    let bytes = frozen.to_bytes();
-    let t = Instant::now();
-    let thawed = Registry::global()
-        .thaw(Frozen::from_bytes(&bytes).expect("decode"))
-        .expect("thaw");
-    let h = thawed.spawn();
-    let thaw_time = t.elapsed();
-    drop(frozen); // the thawed copy now holds the channel ends
+    Ok(expect - first)
+}
+
+async fn start(name: &str) -> Node {
+    Node::builder()
+        .name(name)
+        .secret(b"csp migration tour")
+        .start()
+        .await
+        .expect("a node starts on 127.0.0.1")
+}
+
+fn name_of(nodes: &[Node], id: NodeId) -> &str {
+    nodes
+        .iter()
+        .find(|n| n.id() == id)
+        .map_or("?", |n| n.name())
+}
+
+fn line(nodes: &[Node], how: &str, r: &MigrationReport) {
+    let path = format!("{} -> {}", name_of(nodes, r.from), name_of(nodes, r.to));
     println!(
-        "froze running_total after 50 inputs in {freeze_time:?}: {} bytes ({} in the frame); thawed by name in {thaw_time:?}",
-        bytes.len(),
-        Frozen::from_bytes(&bytes).expect("decode").frame_len()
+        "  {how:<8} {:<6} {path:<15} freeze {:>6.1} us  downtime {:>7.1} us  {:>4} bytes  {} ends",
+        r.name,
+        r.freeze.as_secs_f64() * 1e6,
+        r.downtime.as_secs_f64() * 1e6,
+        r.bytes,
+        r.ends,
     );
-    tx.send(51).await.expect("thawed process receives");
-    let total = orx.recv().await.expect("thawed process answers");
-    drop(tx);
-    let out = h.join().await.expect("finishes");
-    println!(
-        "after thawing it answered {total} (= 1+2+...+51) and returned {}",
-        out.downcast::<u64>().expect("u64")
-    );
-    assert_eq!(total, 51 * 52 / 2);
 }
 
 fn main() {
-    let rt = csp::Runtime::builder()
-        .flavor(csp::Flavor::CurrentThread)
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
         .build()
         .expect("runtime");
-    rt.block_on(async {
-        println!("== prime sieve: one filter process per prime ==");
-        let t = Instant::now();
-        let primes = sieve(1000).await;
-        println!(
-            "first 10 primes {:?} ... 1000th prime is {} ({} processes, {:?})",
-            &primes[..10],
-            primes[999],
-            primes.len() + 1,
-            t.elapsed()
-        );
+    rt.block_on(tour());
+}
 
-        println!("\n== commstime: prefix -> delta -> successor ring ==");
-        let ns = commstime(200_000).await;
-        println!(
-            "200000 loops, {ns:.0} ns per loop ({:.0} ns per communication, 4 per loop)",
-            ns / 4.0
-        );
+async fn tour() {
+    let t0 = Instant::now();
+    let (alpha, beta, gamma) = (
+        start("alpha").await,
+        start("beta").await,
+        start("gamma").await,
+    );
+    alpha.connect(beta.addr()).await.expect("alpha -> beta");
+    alpha.connect(gamma.addr()).await.expect("alpha -> gamma");
+    beta.connect(gamma.addr()).await.expect("beta -> gamma");
+    let nodes = [alpha.clone(), beta.clone(), gamma.clone()];
+    println!("csp migration tour: three nodes on 127.0.0.1, authenticated with a shared secret");
+    for n in &nodes {
+        println!("  {:<6} {}  {}", n.name(), n.id(), n.addr());
+    }
 
-        println!("\n== fair alt! over 4 always-ready producers ==");
-        let counts = fair_alt(40_000).await;
-        println!("arm counts over 40000 choices: {counts:?} (each near 10000: no guard starves)");
+    let (feed_tx, feed_rx) = buffered::<Item>(16);
+    let (mid_tx, mid_rx) = buffered::<Item>(16);
+    let (out_tx, out_rx) = channel::<Item>();
+    let (ends_tx, ends_rx) = channel::<Receiver<Item>>();
+    const K: u64 = 3;
 
-        println!("\n== #[process]: freeze mid-stream, to bytes, thaw, resume ==");
-        freeze_demo().await;
+    // Code migration: scale and check start on other nodes, their channel
+    // ends becoming remote ends there.
+    let scaler = match alpha.spawn_on(beta.id(), scale(feed_rx, mid_tx, K)).await {
+        Ok(h) => h,
+        Err(e) => panic!("spawn_on beta: {e}"),
+    };
+    let checker = match alpha
+        .spawn_on(gamma.id(), check(ends_rx, HAND_OVER_AT, K))
+        .await
+    {
+        Ok(h) => h,
+        Err(e) => panic!("spawn_on gamma: {e}"),
+    };
+    let route = vec![gamma.id().0, beta.id().0, alpha.id().0];
+    let tallier = alpha.spawn(tally(mid_rx, out_tx, route, HOP));
+
+    // The feeder; the nodes move `scale` twice while it feeds.
+    let scale_pid = scaler.pid();
+    let (b, a, g) = (beta.clone(), alpha.clone(), gamma.clone());
+    let feeder = tokio::spawn(async move {
+        for seq in 0..N {
+            feed_tx.send((seq, seq + 1)).await.expect("scale is there");
+            if seq == N / 4 {
+                b.migrate(scale_pid, a.id())
+                    .await
+                    .expect("beta moves scale");
+            }
+            if seq == N / 2 {
+                a.migrate(scale_pid, g.id())
+                    .await
+                    .expect("alpha moves scale");
+            }
+        }
     });
+
+    // The driver checks the first outputs itself, then hands the output
+    // receiver over to `check` on gamma: channel migration.
+    let mut total = 0;
+    for seq in 0..HAND_OVER_AT {
+        let got = out_rx.recv().await.expect("pipeline runs");
+        total += K * (seq + 1);
+        assert_eq!(got, (seq, total), "item {seq}");
+    }
+    ends_tx
+        .send(out_rx)
+        .await
+        .expect("check takes the receiver");
+    feeder.await.expect("feeder");
+
+    let scaled = scaler.join().await.expect("scale finishes");
+    let tallied = tallier.join().await.expect("tally finishes");
+    let checked = checker.join().await.expect("check finishes");
+    let checked = checked.unwrap_or_else(|e| panic!("check failed: {e}"));
+
+    println!("\nwhat moved (freeze: stop + serialize; downtime: not running anywhere):");
+    let mut moves: Vec<MigrationReport> = nodes.iter().flat_map(|n| n.history()).collect();
+    moves.sort_by_key(|r| r.at);
+    let mut seen = Vec::new();
+    for r in &moves {
+        let how = if r.name == "Tally" {
+            "self"
+        } else if seen.contains(&r.pid) {
+            "node"
+        } else {
+            "code"
+        };
+        seen.push(r.pid);
+        line(&nodes, how, r);
+    }
+    println!(
+        "  channel  the output receiver: alpha -> gamma inside a message, after {HAND_OVER_AT} items"
+    );
+    println!(
+        "\n{N} items fed; scale passed {scaled}, tally totalled {tallied}; \
+         the driver checked the first {HAND_OVER_AT} and check (on gamma) the last {checked}"
+    );
+    assert_eq!(scaled, N);
+    assert_eq!(checked, N - HAND_OVER_AT);
+    assert_eq!(tallied, K * N * (N + 1) / 2);
+    println!(
+        "every item arrived exactly once, in order, with the right total ({} moves and a channel hand-over in {:?})",
+        moves.len(),
+        t0.elapsed()
+    );
+    for n in &nodes {
+        n.shutdown();
+    }
 }

@@ -127,6 +127,8 @@ pub struct MigrationReport {
     pub bytes: usize,
     /// Channel ends it carried.
     pub ends: usize,
+    /// When the move completed (wall clock).
+    pub at: std::time::SystemTime,
 }
 
 impl fmt::Display for MigrationReport {

@@ -126,6 +126,7 @@ impl NodeBuilder {
                 procs: Mutex::new(procs::Table::default()),
                 tasks: Mutex::new(Vec::new()),
                 faults: fault::Faults::default(),
+                history: Mutex::new(std::collections::VecDeque::new()),
                 me: me.clone(),
             }
         });
@@ -161,6 +162,8 @@ pub(crate) struct Inner {
     procs: Mutex<procs::Table>,
     tasks: Mutex<Vec<AbortHandle>>,
     faults: fault::Faults,
+    /// The latest moves out of this node, newest last.
+    history: Mutex<std::collections::VecDeque<MigrationReport>>,
     me: Weak<Inner>,
 }
 
@@ -348,6 +351,19 @@ impl Node {
     /// remote ones see this node lost).
     pub fn shutdown(&self) {
         self.0.shutdown();
+    }
+
+    /// The latest moves out of this node (at most 1024, oldest first),
+    /// whoever asked for them: [`Node::migrate`], `migrate_to` or an
+    /// operator.
+    pub fn history(&self) -> Vec<MigrationReport> {
+        self.0
+            .history
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// Arms a fault (tests only): see [`FaultAt`].

@@ -351,7 +351,7 @@ impl Inner {
             match r {
                 Ok(mut report) => {
                     report.name = name;
-                    info!("{report}");
+                    self.record(&report);
                     Ok(report)
                 }
                 Err(e @ MigrateError::Unconfirmed(_)) => {
@@ -400,7 +400,12 @@ impl Inner {
             .instrument(span)
             .await
         {
-            Ok(_) | Err(MigrateError::Unconfirmed(_)) => Ok(self.spawned(pid, rx)),
+            Ok(mut report) => {
+                report.name = P::NAME.to_string();
+                self.record(&report);
+                Ok(self.spawned(pid, rx))
+            }
+            Err(MigrateError::Unconfirmed(_)) => Ok(self.spawned(pid, rx)),
             Err(e) => {
                 self.table().joins.remove(&pid);
                 fail(e, p)
@@ -496,6 +501,7 @@ impl Inner {
                 total: t0.elapsed(),
                 bytes: n,
                 ends,
+                at: std::time::SystemTime::now(),
             }),
             _ => {
                 self.table().waiting.remove(&token);
@@ -522,6 +528,16 @@ impl Inner {
                 Err(format!("no answer within {:?}", self.limits.move_timeout))
             }
         }
+    }
+
+    /// Logs a move and keeps it in the node's history.
+    fn record(&self, report: &MigrationReport) {
+        info!("{report}");
+        let mut h = self.history.lock().unwrap_or_else(|e| e.into_inner());
+        if h.len() == 1024 {
+            h.pop_front();
+        }
+        h.push_back(report.clone());
     }
 
     fn next_token(&self) -> u64 {
