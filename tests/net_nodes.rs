@@ -228,3 +228,103 @@ fn a_process_moves_itself_with_migrate_to() {
         assert_eq!(h.join().await, Ok(13));
     });
 }
+
+#[test]
+fn a_peer_that_does_not_accept_a_type_refuses_it_and_the_sender_keeps_it() {
+    rt().block_on(async {
+        let a = node("a").await;
+        let picky = Node::builder()
+            .name("picky")
+            .secret(SECRET)
+            .accept_only(["Wanderer"])
+            .start()
+            .await
+            .unwrap();
+        let pid_ = a.connect(picky.addr()).await.unwrap();
+        let (tx, rx) = channel::<u64>();
+        let (otx, orx) = channel::<u64>();
+        let p = match a.spawn_on(pid_, running_total(rx, otx)).await {
+            Ok(_) => panic!("picky accepted a RunningTotal"),
+            Err(e) => {
+                match &e.error {
+                    MigrateError::Refused { reason, .. } => {
+                        assert!(reason.contains("RunningTotal"), "{reason}");
+                        assert!(reason.contains("does not accept"), "{reason}");
+                    }
+                    other => panic!("expected a refusal, got {other:?}"),
+                }
+                e.process
+            }
+        };
+        assert!(picky.processes().is_empty());
+        // The process came back untouched: it runs here instead.
+        let h = a.spawn(p);
+        tx.send(4).await.unwrap();
+        assert_eq!(orx.recv().await, Ok(4));
+        // A running process refused on a move stays, running.
+        let r = a.migrate(h.pid(), pid_).await;
+        assert!(matches!(r, Err(MigrateError::Refused { .. })), "{r:?}");
+        tx.send(5).await.unwrap();
+        assert_eq!(orx.recv().await, Ok(9));
+        drop(tx);
+        assert_eq!(h.join().await, Ok(9));
+    });
+}
+
+/// Makes a channel on its own node, sends its receiver out, and then
+/// feeds it forever.
+#[process]
+async fn maker(out: Sender<Receiver<u64>>) {
+    let (tx, rx): (Sender<u64>, Receiver<u64>) = channel();
+    if out.send(rx).await.is_err() {
+        return;
+    }
+    while tx.send(1).await.is_ok() {}
+}
+
+#[test]
+fn channel_ends_homed_on_a_silent_peer_fail_within_the_peer_timeout() {
+    rt().block_on(async {
+        let limits = csp_net::Limits {
+            peer_timeout: std::time::Duration::from_millis(600),
+            heartbeat: std::time::Duration::from_millis(100),
+            ..Default::default()
+        };
+        let mk = |name: &'static str| {
+            let limits = limits.clone();
+            async move {
+                Node::builder()
+                    .name(name)
+                    .secret(SECRET)
+                    .limits(limits)
+                    .start()
+                    .await
+                    .unwrap()
+            }
+        };
+        let (a, b) = (mk("a").await, mk("b").await);
+        let bid = a.connect(b.addr()).await.unwrap();
+        let (otx, orx) = channel::<Receiver<u64>>();
+        let _h = match a.spawn_on(bid, maker(otx)).await {
+            Ok(h) => h,
+            Err(e) => panic!("{e}"),
+        };
+        // A receiver of a channel homed on b, here on a.
+        let rx = orx.recv().await.unwrap();
+        assert_eq!(rx.recv().await, Ok(1));
+        // b goes silent (as if hung or cut off): after the peer timeout the
+        // end reports the channel closed instead of waiting forever.
+        let t = std::time::Instant::now();
+        a.stall(bid);
+        let outcome = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+            while rx.recv().await.is_ok() {}
+        })
+        .await;
+        assert!(outcome.is_ok(), "the end hung on a silent peer");
+        eprintln!(
+            "remote end failed {:?} after the peer went silent",
+            t.elapsed()
+        );
+        assert!(a.peers().is_empty());
+    });
+}

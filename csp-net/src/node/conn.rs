@@ -11,6 +11,7 @@
 //! within that bound. Anything malformed closes the connection with a
 //! logged error; the peer is then lost like any other.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -100,19 +101,24 @@ pub(super) fn run(inner: &Arc<Inner>, stream: TcpStream, peer: PeerInfo, dec: Fr
     let (rd, wr) = stream.into_split();
     let (tx, rx) = mpsc::unbounded_channel();
     let kill = Arc::new(Notify::new());
-    let conn = inner
-        .net
-        .add_peer(peer.node, peer.name.clone(), tx, kill.clone());
+    let stall = Arc::new(AtomicBool::new(false));
+    let conn = inner.net.add_peer(
+        peer.node,
+        peer.name.clone(),
+        tx,
+        kill.clone(),
+        stall.clone(),
+    );
     let span = tracing::info_span!("conn", node = %inner.id, peer = %peer.node, name = %peer.name);
     info!(parent: &span, "connected");
     let limits = inner.limits.clone();
-    let w = tokio::spawn(writer(wr, rx, limits.heartbeat).instrument(span.clone()));
+    let w = tokio::spawn(writer(wr, rx, limits.heartbeat, stall.clone()).instrument(span.clone()));
     let me = Arc::downgrade(inner);
     let node = peer.node;
     let r = tokio::spawn(
         async move {
             let why = tokio::select! {
-                r = reader(&me, node, rd, dec, limits.peer_timeout) => r,
+                r = reader(&me, node, rd, dec, limits.peer_timeout, stall) => r,
                 _ = kill.notified() => Err("closed by this node".to_string()),
             };
             w.abort();
@@ -135,10 +141,14 @@ async fn reader(
     mut rd: OwnedReadHalf,
     mut dec: FrameDecoder,
     timeout: Duration,
+    stall: Arc<AtomicBool>,
 ) -> Result<(), String> {
     let mut buf = vec![0u8; READ_CHUNK];
     loop {
         while let Some(frame) = dec.next_frame().map_err(|e| e.to_string())? {
+            if stall.load(Ordering::Relaxed) {
+                continue;
+            }
             let msg: Msg = decode_msg(&frame).map_err(|e| e.to_string())?;
             let Some(inner) = inner.upgrade() else {
                 return Ok(());
@@ -158,7 +168,12 @@ async fn reader(
     }
 }
 
-async fn writer(mut wr: OwnedWriteHalf, mut rx: mpsc::UnboundedReceiver<Msg>, beat: Duration) {
+async fn writer(
+    mut wr: OwnedWriteHalf,
+    mut rx: mpsc::UnboundedReceiver<Msg>,
+    beat: Duration,
+    stall: Arc<AtomicBool>,
+) {
     let mut out = Vec::with_capacity(WRITE_BATCH);
     loop {
         let first = match tokio::time::timeout(beat, rx.recv()).await {
@@ -176,6 +191,9 @@ async fn writer(mut wr: OwnedWriteHalf, mut rx: mpsc::UnboundedReceiver<Msg>, be
             if out.len() < WRITE_BATCH {
                 next = rx.try_recv().ok();
             }
+        }
+        if stall.load(Ordering::Relaxed) {
+            continue;
         }
         if let Err(e) = wr.write_all(&out).await {
             debug!("write failed: {e}");

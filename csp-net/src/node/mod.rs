@@ -76,6 +76,7 @@ pub struct NodeBuilder {
     secret: Vec<u8>,
     listen: String,
     limits: Limits,
+    accept: Option<Vec<String>>,
 }
 
 impl NodeBuilder {
@@ -104,6 +105,15 @@ impl NodeBuilder {
         self
     }
 
+    /// Accepts only these process types (by frame name, e.g.
+    /// `"RunningTotal"`) from peers. By default a node accepts every
+    /// `#[process]` type linked into its program; never one that is not
+    /// (a frame is decoded only through the registry of linked types).
+    pub fn accept_only<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.accept = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
     /// Binds the listener and starts accepting peers. Must be called
     /// inside a tokio (csp) runtime.
     pub async fn start(self) -> Result<Node, NodeError> {
@@ -121,6 +131,7 @@ impl NodeBuilder {
                 secret: self.secret,
                 addr,
                 limits: self.limits,
+                accept: self.accept,
                 chans: Channels::new(net.clone()),
                 net,
                 procs: Mutex::new(procs::Table::default()),
@@ -157,6 +168,8 @@ pub(crate) struct Inner {
     secret: Vec<u8>,
     addr: SocketAddr,
     limits: Limits,
+    /// Process types peers may send (`None`: every registered type).
+    accept: Option<Vec<String>>,
     net: Arc<NodeNet>,
     chans: Arc<Channels>,
     procs: Mutex<procs::Table>,
@@ -279,6 +292,7 @@ impl Node {
             secret: Vec::new(),
             listen: "127.0.0.1:0".into(),
             limits: Limits::default(),
+            accept: None,
         }
     }
 
@@ -364,6 +378,13 @@ impl Node {
             .iter()
             .cloned()
             .collect()
+    }
+
+    /// Makes the connection to `peer` go silent both ways without closing
+    /// it (tests only), as a hung peer or a black-holed network would.
+    #[doc(hidden)]
+    pub fn stall(&self, peer: NodeId) {
+        self.0.net.stall(peer);
     }
 
     /// Arms a fault (tests only): see [`FaultAt`].

@@ -19,6 +19,8 @@ struct Peer {
     conn: u64,
     /// Wakes the connection's reader to close it.
     kill: Arc<Notify>,
+    /// Set by fault injection: the connection goes silent both ways.
+    stall: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The peers this node is connected to.
@@ -48,6 +50,7 @@ impl NodeNet {
         name: String,
         tx: mpsc::UnboundedSender<Msg>,
         kill: Arc<Notify>,
+        stall: Arc<std::sync::atomic::AtomicBool>,
     ) -> u64 {
         let mut g = self.lock();
         g.1 += 1;
@@ -59,6 +62,7 @@ impl NodeNet {
                 tx,
                 conn,
                 kill,
+                stall,
             },
         );
         conn
@@ -69,6 +73,14 @@ impl NodeNet {
     pub(crate) fn cut(&self, node: NodeId) {
         if let Some(p) = self.lock().0.get(&node) {
             p.kill.notify_one();
+        }
+    }
+
+    /// Makes the connection to `node` go silent without closing, like a
+    /// peer that hangs or a network that drops everything (tests).
+    pub(crate) fn stall(&self, node: NodeId) {
+        if let Some(p) = self.lock().0.get(&node) {
+            p.stall.store(true, std::sync::atomic::Ordering::Relaxed);
         }
     }
 

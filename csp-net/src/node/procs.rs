@@ -569,6 +569,16 @@ impl Inner {
             return Err(format!("process {pid} already runs on this node"));
         }
         let frozen = Frozen::from_bytes(bytes).map_err(|e| e.to_string())?;
+        let name = &frozen.identity().name;
+        if let Some(ok) = &self.accept {
+            if !ok.iter().any(|n| n == name) {
+                return Err(format!(
+                    "node {} does not accept processes of type `{name}` (it accepts: {})",
+                    self.name,
+                    ok.join(", ")
+                ));
+            }
+        }
         csp::migrate::Registry::global()
             .check(&frozen)
             .map_err(|e| e.to_string())?;
