@@ -225,62 +225,13 @@ fn table(rows: &[Row], paired: &[Paired]) -> String {
         "process/async",
         "paired",
     ];
-    let body: Vec<[String; 10]> = rows
+    let body: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            [
-                r.bench.clone(),
-                r.variant.clone(),
-                r.imp.clone(),
-                r.flavor.clone(),
-                number(r.stats.median),
-                number(r.stats.min),
-                number(r.stats.max),
-                r.unit.clone(),
-                ratio(rows, r),
-                paired_cell(paired, r),
-            ]
+            let mut line = harness::cells(r, harness::number);
+            line.extend([ratio(rows, r), paired_cell(paired, r)]);
+            line
         })
         .collect();
-    let mut width = head.map(|h| h.chars().count());
-    for line in &body {
-        for (w, cell) in width.iter_mut().zip(line) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    let head = head.map(String::from);
-    for (i, line) in std::iter::once(&head).chain(&body).enumerate() {
-        out.push_str(&format_line(line, &width));
-        if i == 0 {
-            let rule: Vec<String> = width.iter().map(|w| "-".repeat(*w)).collect();
-            out.push_str(&format_line(&rule, &width));
-        }
-    }
-    out
-}
-
-/// A table number: two decimals below 10 (the µs rows), else one.
-fn number(x: f64) -> String {
-    if x < 10.0 {
-        format!("{x:.2}")
-    } else {
-        format!("{x:.1}")
-    }
-}
-
-/// One table line: text columns left-aligned, numbers right-aligned
-/// (padded by characters, as units like `µs` are wider in bytes).
-fn format_line(cells: &[String], width: &[usize]) -> String {
-    let mut line = String::from("|");
-    for (i, (cell, w)) in cells.iter().zip(width).enumerate() {
-        let pad = " ".repeat(w - cell.chars().count());
-        if (4..=6).contains(&i) {
-            line.push_str(&format!(" {pad}{cell} |"));
-        } else {
-            line.push_str(&format!(" {cell}{pad} |"));
-        }
-    }
-    line.push('\n');
-    line
+    harness::layout(&head, &body)
 }

@@ -262,6 +262,13 @@ impl<'a> Contender<'a> {
         }
     }
 
+    /// Its implementation and scheduler names (for `race_stats` callers:
+    /// the net benchmark; peers does not use it).
+    #[allow(dead_code)]
+    pub(crate) fn who(&self) -> (&'static str, &'static str) {
+        (self.imp, self.flavor)
+    }
+
     /// A contender that runs `n` iterations per sample.
     pub(crate) fn fixed(
         who: (&'static str, &'static str),
@@ -287,6 +294,19 @@ pub(crate) fn race(
     (bench, variant, unit): (&str, &str, &str),
     mut field: Vec<Contender<'_>>,
 ) -> Vec<Row> {
+    let stats = race_stats(cfg, &mut field);
+    let rows: Vec<Row> = field
+        .iter()
+        .zip(stats)
+        .map(|(c, s)| Row::new(bench, variant, c.imp, c.flavor, s, unit))
+        .collect();
+    rows.iter().for_each(progress);
+    rows
+}
+
+/// [`race`] without the labels: each contender's stats, in order, and no
+/// progress lines (for callers that label every row differently).
+pub(crate) fn race_stats(cfg: &Config, field: &mut [Contender<'_>]) -> Vec<Stats> {
     let sizes: Vec<u64> = field
         .iter_mut()
         .map(|c| match (c.plan, cfg.iters) {
@@ -304,13 +324,7 @@ pub(crate) fn race(
             out.push(took.as_nanos() as f64 / (n as f64 * c.units));
         }
     }
-    let rows: Vec<Row> = field
-        .iter()
-        .zip(samples)
-        .map(|(c, s)| Row::new(bench, variant, c.imp, c.flavor, Stats::of(s), unit))
-        .collect();
-    rows.iter().for_each(progress);
-    rows
+    samples.into_iter().map(Stats::of).collect()
 }
 
 /// Grows `n` until a run takes a measurable share of `target`, then scales
@@ -367,36 +381,60 @@ pub(crate) fn table(rows: &[Row]) -> String {
     let head = [
         "bench", "variant", "impl", "flavor", "median", "min", "max", "unit", "csp/peer",
     ];
-    let body: Vec<[String; 9]> = rows
+    let body: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            [
-                r.bench.clone(),
-                r.variant.clone(),
-                r.imp.clone(),
-                r.flavor.clone(),
-                format!("{:.1}", r.stats.median),
-                format!("{:.1}", r.stats.min),
-                format!("{:.1}", r.stats.max),
-                r.unit.clone(),
-                ratio(rows, r),
-            ]
+            let mut line = cells(r, |x| format!("{x:.1}"));
+            line.push(ratio(rows, r));
+            line
         })
         .collect();
-    let mut width = head.map(str::len);
-    for line in &body {
+    layout(&head, &body)
+}
+
+/// The eight cells every table starts a row with, from bench to unit, the
+/// numbers written by `num`.
+pub(crate) fn cells(r: &Row, num: fn(f64) -> String) -> Vec<String> {
+    vec![
+        r.bench.clone(),
+        r.variant.clone(),
+        r.imp.clone(),
+        r.flavor.clone(),
+        num(r.stats.median),
+        num(r.stats.min),
+        num(r.stats.max),
+        r.unit.clone(),
+    ]
+}
+
+/// A table number: two decimals below 10 (the µs rows), else one (the
+/// process and net tables; peers prints one decimal throughout).
+#[allow(dead_code)]
+pub(crate) fn number(x: f64) -> String {
+    if x < 10.0 {
+        format!("{x:.2}")
+    } else {
+        format!("{x:.1}")
+    }
+}
+
+/// Lays out a table of `head` and `body` lines (each as many cells as
+/// `head`): a header, a rule, then the body, every column as wide as its
+/// widest cell. The median, min and max columns (4 to 6) are numbers,
+/// right-aligned; the others text, left-aligned. Widths count characters,
+/// not bytes, as units like `µs` are wider in bytes.
+pub(crate) fn layout(head: &[&str], body: &[Vec<String>]) -> String {
+    let mut width: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
+    for line in body {
         for (w, cell) in width.iter_mut().zip(line) {
-            *w = (*w).max(cell.len());
+            *w = (*w).max(cell.chars().count());
         }
     }
+    let head: Vec<String> = head.iter().map(|h| h.to_string()).collect();
+    let rule: Vec<String> = width.iter().map(|w| "-".repeat(*w)).collect();
     let mut out = String::new();
-    let head = head.map(String::from);
-    for (i, line) in std::iter::once(&head).chain(&body).enumerate() {
+    for line in [&head, &rule].into_iter().chain(body) {
         out.push_str(&format_line(line, &width));
-        if i == 0 {
-            let rule: Vec<String> = width.iter().map(|w| "-".repeat(*w)).collect();
-            out.push_str(&format_line(&rule, &width));
-        }
     }
     out
 }
@@ -405,10 +443,11 @@ pub(crate) fn table(rows: &[Row]) -> String {
 fn format_line(cells: &[String], width: &[usize]) -> String {
     let mut line = String::from("|");
     for (i, (cell, w)) in cells.iter().zip(width).enumerate() {
+        let pad = " ".repeat(w.saturating_sub(cell.chars().count()));
         if (4..=6).contains(&i) {
-            line.push_str(&format!(" {cell:>w$} |"));
+            line.push_str(&format!(" {pad}{cell} |"));
         } else {
-            line.push_str(&format!(" {cell:<w$} |"));
+            line.push_str(&format!(" {cell}{pad} |"));
         }
     }
     line.push('\n');
