@@ -21,15 +21,14 @@ use serde::de::DeserializeOwned;
 use super::harness::{Contender, Stats};
 use super::rig::{Rig, CSP, FLAVOR};
 
-/// The mean figures of the moves of one run.
+/// The mean figures of the moves of one run (not `downtime`: csp-net
+/// measures it from the same instant as `total`, so it is the same).
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Figures {
     /// `MigrationReport::freeze`, µs.
     pub(crate) freeze: f64,
     /// `MigrationReport::total`, µs.
     pub(crate) total: f64,
-    /// `MigrationReport::downtime`, µs.
-    pub(crate) downtime: f64,
     /// `MigrationReport::bytes`.
     pub(crate) bytes: f64,
     /// `MigrationReport::ends`.
@@ -42,7 +41,6 @@ impl Figures {
         let us = |d: Duration| d.as_secs_f64() * 1e6;
         self.freeze += us(r.freeze);
         self.total += us(r.total);
-        self.downtime += us(r.downtime);
         self.bytes += r.bytes as f64;
         self.ends += r.ends as f64;
     }
@@ -53,7 +51,6 @@ impl Figures {
         Figures {
             freeze: self.freeze / n,
             total: self.total / n,
-            downtime: self.downtime / n,
             bytes: self.bytes / n,
             ends: self.ends / n,
         }
@@ -143,7 +140,7 @@ impl Mover {
             m.log.push(sum.mean(n));
             if m.at != 0 {
                 // Back to A, untimed: parked on B, its receive keeps the
-                // input's home on A busy (see the crate docs), which would
+                // input's home on A busy (benches/NET_RESULTS.md), which would
                 // load the runs of other contenders.
                 m.hop().await;
             }
