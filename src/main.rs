@@ -66,7 +66,7 @@ async fn tally(input: Receiver<Item>, output: Sender<Item>, route: Vec<u64>, hop
         if output.send((seq, total)).await.is_err() {
             break;
         }
-        if n % hop == 0 {
+        if n.is_multiple_of(hop) {
             let next: u64 = route[((n / hop) as usize - 1) % route.len()];
             // A pause point: after it the process runs on `next`.
             if let Err(e) = migrate_to(next).await {

@@ -29,6 +29,10 @@ async fn node(name: &str) -> Node {
 }
 
 fn rt() -> tokio::runtime::Runtime {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("warn")
+        .with_test_writer()
+        .try_init();
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -176,15 +180,14 @@ fn moving_a_process_that_is_not_there_is_an_error() {
     });
 }
 
-/// Adds up what it receives; when told a node id (a message with the high
-/// bit set), moves itself there and reports whether it got there.
+/// Adds up what it receives; when told a node id (`(true, id)`), moves
+/// itself there and reports whether it got there.
 #[process]
-async fn wanderer(input: Receiver<u64>, output: Sender<u64>) -> u64 {
+async fn wanderer(input: Receiver<(bool, u64)>, output: Sender<u64>) -> u64 {
     let mut total: u64 = 0;
-    while let Ok(x) = input.recv().await {
-        if x >> 63 == 1 {
-            let peer: u64 = x & !(1 << 63);
-            let moved: Result<(), MoveError> = migrate_to(peer).await;
+    while let Ok((go, x)) = input.recv().await {
+        if go {
+            let moved: Result<(), MoveError> = migrate_to(x).await;
             let report: u64 = if moved.is_ok() { 1 } else { 0 };
             if output.send(report).await.is_err() {
                 break;
@@ -205,24 +208,29 @@ fn a_process_moves_itself_with_migrate_to() {
         let a = node("a").await;
         let b = node("b").await;
         let bid = a.connect(b.addr()).await.unwrap();
-        let (tx, rx) = channel::<u64>();
+        let (tx, rx) = channel::<(bool, u64)>();
         let (otx, orx) = channel::<u64>();
         let h = a.spawn(wanderer(rx, otx));
-        tx.send(5).await.unwrap();
+        tx.send((false, 5)).await.unwrap();
         assert_eq!(orx.recv().await, Ok(5));
         // Go to b: it resumes there, mid-body, and says so.
-        tx.send(bid.0 | 1 << 63).await.unwrap();
+        tx.send((true, bid.0)).await.unwrap();
         assert_eq!(orx.recv().await, Ok(1));
-        assert!(a.processes().is_empty());
+        // a lists it (as moving) until b's confirmation reaches it, which
+        // can be just after the process already runs on b.
+        while !a.processes().is_empty() {
+            assert!(a.processes()[0].moving);
+            tokio::task::yield_now().await;
+        }
         assert_eq!(b.processes().len(), 1);
         assert_eq!(b.processes()[0].pid, h.pid());
-        tx.send(7).await.unwrap();
+        tx.send((false, 7)).await.unwrap();
         assert_eq!(orx.recv().await, Ok(12));
         // A node nobody knows: the move fails, the process stays and says so.
-        tx.send(12345 | 1 << 63).await.unwrap();
+        tx.send((true, 12345)).await.unwrap();
         assert_eq!(orx.recv().await, Ok(0));
         assert_eq!(b.processes().len(), 1);
-        tx.send(1).await.unwrap();
+        tx.send((false, 1)).await.unwrap();
         assert_eq!(orx.recv().await, Ok(13));
         drop(tx);
         assert_eq!(h.join().await, Ok(13));

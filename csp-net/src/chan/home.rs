@@ -65,6 +65,23 @@ impl HomeChan {
         &self.port
     }
 
+    /// A line per remote proxy, for debugging.
+    pub(crate) fn dump(&self) -> String {
+        let mut out = format!(
+            "home {:x} pins {} {:?}\n",
+            self.chan,
+            self.pins,
+            self.port.status()
+        );
+        for ((node, proxy), r) in &self.remotes {
+            out += &format!(
+                "  remote {node:x}/{proxy} sends={} granted={} received={} parked={} want={} shipped={} recv={} closed={}\n",
+                r.sends, r.granted, r.received, r.parked, r.want, r.shipped, r.recv.is_some(), r.closed
+            );
+        }
+        out
+    }
+
     /// Nothing refers to this channel from elsewhere any more.
     pub(crate) fn idle(&self) -> bool {
         self.remotes.is_empty() && self.pins == 0
@@ -156,9 +173,13 @@ impl HomeChan {
             }
             Msg::Return { proxy, bytes, .. } => {
                 let chan = self.chan;
-                let r = self.remote(node, proxy)?;
-                if r.sends {
-                    return Err(format!("return from a send proxy of {chan:x}"));
+                // A delivery can reach a proxy after it detached: its node
+                // sends the value back under the old id, and it goes back
+                // into the channel all the same.
+                if let Some(r) = self.remotes.get(&(node, proxy)) {
+                    if r.sends {
+                        return Err(format!("return from a send proxy of {chan:x}"));
+                    }
                 }
                 // The proxy counts a returned value as received: it asks
                 // again through `want`, so nothing else changes here.

@@ -30,6 +30,45 @@ pub(crate) use proxy::ProxyChan;
 
 use crate::proto::Msg;
 
+thread_local! {
+    /// Counts held on proxies while a frame or message is being decoded
+    /// (see [`Channels::session`]).
+    static HOLDS: std::cell::RefCell<Option<Vec<(Port, bool)>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Keeps `port` (already counted once more) alive until the session ends;
+/// outside a session the count is given back at once.
+fn hold(port: &Port, sends: bool) {
+    let kept = HOLDS.with(|h| match h.borrow_mut().as_mut() {
+        Some(v) => {
+            v.push((port.clone(), sends));
+            true
+        }
+        None => false,
+    });
+    if !kept {
+        give_back(port, sends);
+    }
+}
+
+/// Takes a count on `port` and holds it for the session.
+fn take_hold(port: &Port, sends: bool) {
+    if sends {
+        port.add_sender();
+    } else {
+        port.add_receiver();
+    }
+    hold(port, sends);
+}
+
+fn give_back(port: &Port, sends: bool) {
+    if sends {
+        port.drop_sender();
+    } else {
+        port.drop_receiver();
+    }
+}
+
 /// Messages to send, each to a node.
 pub(crate) type Out = Vec<(u64, Msg)>;
 
@@ -114,6 +153,21 @@ impl Channels {
         }
     }
 
+    /// Runs `f`, which decodes frames or messages, with this node's codec
+    /// and an import session: every proxy an uncounted end (a pending
+    /// operation's handle) joins is held until `f` returns, so it cannot
+    /// retire before the frame's counted ends of the same channel join it
+    /// too, whatever order they are decoded in.
+    pub(crate) fn session<R>(&self, f: impl FnOnce() -> R) -> R {
+        let outer = HOLDS.with(|h| h.borrow_mut().replace(Vec::new()));
+        let r = with_codec(self.codec(), f);
+        let holds = HOLDS.with(|h| std::mem::replace(&mut *h.borrow_mut(), outer));
+        for (port, sends) in holds.unwrap_or_default() {
+            give_back(&port, sends);
+        }
+        r
+    }
+
     /// The codec to freeze or thaw frames and messages with on this node.
     pub(crate) fn codec(&self) -> Arc<dyn EndCodec> {
         self.codec.clone()
@@ -149,7 +203,7 @@ impl Channels {
             };
             cell.park(cx.waker());
             let mut out = Out::new();
-            let idle = with_codec(chans.codec(), || {
+            let idle = chans.session(|| {
                 let mut h = cell.lock();
                 h.pump(cx, &mut out);
                 // Queue under the lock, so that a message handled after
@@ -179,7 +233,7 @@ impl Channels {
             };
             cell.park(cx.waker());
             let mut out = Out::new();
-            let (retired, id, key, local) = with_codec(chans.codec(), || {
+            let (retired, id, key, local) = chans.session(|| {
                 let mut p = cell.lock();
                 // Watch before reading the state (see `HomeChan::pump`).
                 p.port().watch(cx.waker());
@@ -267,7 +321,7 @@ impl Channels {
     /// Values decode here, with this node's codec: channel ends inside them
     /// become this node's ends.
     pub(crate) fn on_msg(&self, node: u64, msg: Msg) -> Result<(), String> {
-        with_codec(self.codec(), || self.on_msg_inner(node, msg))
+        self.session(|| self.on_msg_inner(node, msg))
     }
 
     fn on_msg_inner(&self, node: u64, msg: Msg) -> Result<(), String> {
@@ -432,18 +486,27 @@ impl Channels {
         let existing = self.tables().proxies.get(&key).cloned();
         if let Some(c) = existing {
             let p = c.lock();
-            // Under the proxy's lock, so its pump cannot retire it between
-            // this check and the count.
-            if !p.retired {
+            // Join it only while it still holds an end, atomically and under
+            // its lock (its pump retires it under the same lock once no end
+            // is left; a send proxy whose last sender went is closed for
+            // good). The count taken is the end's own, or, for a pending
+            // operation's uncounted handle, a hold until the session ends.
+            if !p.retired && p.port().join(sends) {
                 let port = p.port().clone();
-                count(&port);
                 drop(p);
+                if !end.counted() {
+                    hold(&port, sends);
+                }
                 self.release_ref(r.pin, r.home);
                 return Ok(port);
             }
         }
         let port = make();
-        count(&port);
+        if end.counted() {
+            count(&port);
+        } else {
+            take_hold(&port, sends);
+        }
         let mut t = self.tables();
         t.next += 1;
         let id = t.next;
@@ -539,7 +602,7 @@ impl Channels {
             .filter(|c| c.lock().home == home)
             .cloned()
             .collect();
-        with_codec(self.codec(), || {
+        self.session(|| {
             for c in cells {
                 let mut out = Out::new();
                 let mut p = c.lock();
@@ -547,6 +610,25 @@ impl Channels {
                 self.flush(out);
             }
         });
+    }
+
+    /// The state of every home and proxy, for debugging.
+    pub(crate) fn dump(&self) -> String {
+        let (homes, proxies): (Vec<_>, Vec<_>) = {
+            let t = self.tables();
+            (
+                t.homes.values().cloned().collect(),
+                t.by_id.values().cloned().collect(),
+            )
+        };
+        let mut out = String::new();
+        for h in homes {
+            out += &h.lock().dump();
+        }
+        for p in proxies {
+            out += &p.lock().dump();
+        }
+        out
     }
 
     /// Gives back pins of an export that will never be imported (a move
@@ -563,7 +645,7 @@ impl Channels {
         &self,
         frozen: csp::migrate::Frozen,
     ) -> Result<csp::migrate::Movable, csp::migrate::ThawError> {
-        with_codec(self.codec(), || {
+        self.session(|| {
             csp::migrate::Registry::global()
                 .thaw(frozen)
                 .map(|t| t.into_movable())

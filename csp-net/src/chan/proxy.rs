@@ -29,8 +29,8 @@ pub(crate) struct ProxyChan {
     want_told: u64,
     closed_by_home: bool,
     close_told: bool,
-    /// Whether an end has ever been counted (the import that made the
-    /// proxy adds the first one just after making it).
+    /// Whether an end has been counted: always, since the import that
+    /// makes a proxy counts its first end (or a session hold) first.
     seen_end: bool,
     /// Detached: its ends are gone; a new end makes a new proxy.
     pub(crate) retired: bool,
@@ -58,9 +58,18 @@ impl ProxyChan {
             want_told: 0,
             closed_by_home: false,
             close_told: false,
-            seen_end: false,
+            seen_end: true,
             retired: false,
         }
+    }
+
+    /// One line, for debugging.
+    pub(crate) fn dump(&self) -> String {
+        format!(
+            "proxy {} of {:x}@{:x} sends={} granted={} sent={} parked_told={} received={} want_told={} retired={} {:?}\n",
+            self.id, self.chan, self.home, self.sends, self.granted, self.sent, self.parked_told,
+            self.received, self.want_told, self.retired, self.port.status()
+        )
     }
 
     pub(crate) fn port(&self) -> &Port {

@@ -387,6 +387,12 @@ impl Node {
         self.0.net.stall(peer);
     }
 
+    /// The remote-channel tables, as text (for debugging).
+    #[doc(hidden)]
+    pub fn debug_channels(&self) -> String {
+        self.0.chans.dump()
+    }
+
     /// Arms a fault (tests only): see [`FaultAt`].
     #[doc(hidden)]
     pub fn inject_fault(&self, at: FaultAt, act: FaultDo) {

@@ -122,7 +122,7 @@ impl<T: DeserializeOwned> Spawned<T> {
             .map_err(|_| ProcessError::Lost("the node holding this handle shut down".into()))??;
         let decode = || rmp_serde::from_slice::<T>(&bytes).map_err(|e| e.to_string());
         let r = match self.node.upgrade() {
-            Some(n) => with_codec(n.chans.codec(), decode),
+            Some(n) => n.chans.session(decode),
             None => decode(),
         };
         r.map_err(ProcessError::Decode)

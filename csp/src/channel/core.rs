@@ -520,6 +520,23 @@ impl<T> Chan<T> {
         });
     }
 
+    /// Adds a sender (or receiver) handle only if one is still held.
+    #[cfg(feature = "migration")]
+    pub(crate) fn join_live(&self, sender: bool) -> bool {
+        self.with(|st, _| {
+            let n = if sender {
+                &mut st.senders
+            } else {
+                &mut st.receivers
+            };
+            if *n == 0 {
+                return false;
+            }
+            *n += 1;
+            true
+        })
+    }
+
     /// Drops a receiver handle; after the last one nothing can be received,
     /// so buffered values are dropped and parked senders get their values
     /// back.

@@ -171,6 +171,7 @@ trait PortOps: Send + Sync {
     fn put_back(&self, bytes: Vec<u8>) -> Result<(), PortError>;
     fn close(&self) -> bool;
     fn count(&self, sender: bool, add: bool);
+    fn join(&self, sender: bool) -> bool;
     fn fresh(&self) -> Port;
     fn any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
 }
@@ -275,6 +276,10 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> PortOps for Chan<T> {
             (false, true) => self.add_receiver(),
             (false, false) => self.drop_receiver(),
         }
+    }
+
+    fn join(&self, sender: bool) -> bool {
+        self.join_live(sender)
     }
 
     fn fresh(&self) -> Port {
@@ -414,6 +419,13 @@ impl Port {
     /// Gives back a receiver count.
     pub fn drop_receiver(&self) {
         self.0.count(false, false)
+    }
+
+    /// Takes a sender (or receiver) count only if some other is still held,
+    /// atomically: a proxy whose last end just went (its channel now
+    /// closed for good, if it was the last sender) must not be joined.
+    pub fn join(&self, sender: bool) -> bool {
+        self.0.join(sender)
     }
 
     /// A new rendezvous channel of the same message type with no ends: a
