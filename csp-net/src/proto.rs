@@ -186,6 +186,14 @@ pub enum Msg {
         /// The move's token.
         token: u64,
     },
+    /// Process `pid`, whose join handle the receiving node holds, now runs
+    /// on `node` (so that the handle fails if that node is lost).
+    Moved {
+        /// Process id.
+        pid: u64,
+        /// Where it runs now.
+        node: u64,
+    },
     /// A process finished: its result (for a join handle taken on another
     /// node) as MessagePack, or the error text.
     Finished {
@@ -220,6 +228,7 @@ impl Msg {
             Msg::Commit { .. } => "Commit",
             Msg::Abort { .. } => "Abort",
             Msg::Committed { .. } => "Committed",
+            Msg::Moved { .. } => "Moved",
             Msg::Finished { .. } => "Finished",
         }
     }

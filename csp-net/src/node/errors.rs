@@ -115,13 +115,14 @@ pub struct MigrationReport {
     pub from: NodeId,
     /// Where it runs now.
     pub to: NodeId,
-    /// From asking it to stop until its frame was bytes: the cost on the
-    /// process's own node, the part that grows with frame size.
+    /// From asking it to stop until its frame was bytes (waiting for its
+    /// pause point included; at once for a process parked on a channel):
+    /// the cost on its own node, the part that grows with frame size.
     pub freeze: Duration,
-    /// From asking it to stop until the peer confirmed it runs: the time
-    /// the process did not run anywhere.
+    /// From the moment it stopped until the peer confirmed it runs there:
+    /// the time it ran nowhere (for `spawn_on`, from the call).
     pub downtime: Duration,
-    /// The whole operation, including waiting for a pause point.
+    /// The whole operation, from the call to the confirmation.
     pub total: Duration,
     /// Bytes of the frozen process sent (frame, identity, header).
     pub bytes: usize,

@@ -214,6 +214,7 @@ impl Inner {
             | Msg::Commit { .. }
             | Msg::Abort { .. }
             | Msg::Committed { .. }
+            | Msg::Moved { .. }
             | Msg::Finished { .. } => self.on_proc_msg(peer, msg),
             other => self.chans.on_msg(peer.0, other),
         }

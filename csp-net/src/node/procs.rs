@@ -76,8 +76,10 @@ type ResultTx = oneshot::Sender<Result<Vec<u8>, ProcessError>>;
 #[derive(Default)]
 pub(super) struct Table {
     running: HashMap<Pid, Entry>,
-    /// Join handles held on this node, by pid.
-    joins: HashMap<Pid, ResultTx>,
+    /// Join handles held on this node, by pid, with where the process
+    /// last ran as far as this node knows (a handle fails when that node
+    /// is lost).
+    joins: HashMap<Pid, (ResultTx, NodeId)>,
     /// Processes prepared here, waiting for their source's commit.
     held: HashMap<(NodeId, u64), Held>,
     /// Answers awaited, by token.
@@ -193,15 +195,36 @@ impl Inner {
         P: Migratable,
     {
         let pid = Pid::random();
-        let rx = self.expect_result(pid);
+        let rx = self.expect_result(pid, self.id);
         self.start(pid, self.id, Movable::new(p));
         self.spawned(pid, rx)
     }
 
-    fn expect_result(&self, pid: Pid) -> oneshot::Receiver<Result<Vec<u8>, ProcessError>> {
+    fn expect_result(
+        &self,
+        pid: Pid,
+        at: NodeId,
+    ) -> oneshot::Receiver<Result<Vec<u8>, ProcessError>> {
         let (tx, rx) = oneshot::channel();
-        self.table().joins.insert(pid, tx);
+        self.table().joins.insert(pid, (tx, at));
         rx
+    }
+
+    /// Notes that `pid` now runs on `node`, here or at its origin.
+    fn moved(&self, pid: Pid, origin: NodeId, node: NodeId) {
+        if origin == self.id {
+            if let Some(j) = self.table().joins.get_mut(&pid) {
+                j.1 = node;
+            }
+        } else {
+            self.send(
+                origin,
+                Msg::Moved {
+                    pid: pid.0,
+                    node: node.0,
+                },
+            );
+        }
     }
 
     fn spawned<T>(
@@ -261,7 +284,7 @@ impl Inner {
 
     fn deliver(&self, origin: NodeId, pid: Pid, result: Result<Vec<u8>, String>) {
         if origin == self.id {
-            if let Some(tx) = self.table().joins.remove(&pid) {
+            if let Some((tx, _)) = self.table().joins.remove(&pid) {
                 let _ = tx.send(result.map_err(ProcessError::Failed));
             }
             return;
@@ -300,7 +323,7 @@ impl Inner {
         for (_, (_, tx)) in t.waiting.drain() {
             let _ = tx.send(Reply::Lost);
         }
-        for (_, tx) in t.joins.drain() {
+        for (_, (tx, _)) in t.joins.drain() {
             let _ = tx.send(Err(ProcessError::Lost("the node shut down".into())));
         }
     }
@@ -340,9 +363,13 @@ impl Inner {
                     return Err(MigrateError::Freeze(e.to_string()));
                 }
             };
+            let stopped = Instant::now();
             let frozen = self.chans.freeze_for_move(|c| m.freeze_with(c));
             let r = match frozen {
-                Ok((f, ex)) => self.ship(pid, origin, f, ex, peer, t0, false).await,
+                Ok((f, ex)) => {
+                    self.ship(pid, origin, f, ex, peer, (t0, stopped), false)
+                        .await
+                }
                 Err(e) => Err(MigrateError::Freeze(e.to_string())),
             };
             // Either way the old entry is done: the process runs elsewhere,
@@ -352,6 +379,7 @@ impl Inner {
                 Ok(mut report) => {
                     report.name = name;
                     self.record(&report);
+                    self.moved(pid, origin, peer);
                     Ok(report)
                 }
                 Err(e @ MigrateError::Unconfirmed(_)) => {
@@ -393,10 +421,10 @@ impl Inner {
             Err(e) => return fail(MigrateError::Freeze(e.to_string()), p),
         };
         let pid = Pid::random();
-        let rx = self.expect_result(pid);
+        let rx = self.expect_result(pid, peer);
         let span = info_span!("spawn_on", %pid, name = P::NAME, from = %self.id, to = %peer);
         match self
-            .ship(pid, self.id, f, ex, peer, t0, true)
+            .ship(pid, self.id, f, ex, peer, (t0, t0), true)
             .instrument(span)
             .await
         {
@@ -424,7 +452,7 @@ impl Inner {
         frozen: Frozen,
         ex: Exported,
         peer: NodeId,
-        t0: Instant,
+        (t0, stopped): (Instant, Instant),
         fresh: bool,
     ) -> Result<MigrationReport, MigrateError> {
         let bytes = frozen.to_bytes();
@@ -434,6 +462,17 @@ impl Inner {
             self.chans.unpin(&ex.pins);
             MigrateError::RolledBack { peer, what }
         };
+        // The peer would close the connection on a frame over its limit
+        // (dropping every channel between the two nodes): refuse here.
+        // Nodes of one cluster share limits; the peer's is not known.
+        let room = self.limits.max_frame.saturating_sub(64);
+        if bytes.len() > room {
+            return Err(rollback(format!(
+                "the frozen process is {} bytes, over the {}-byte frame limit",
+                bytes.len(),
+                self.limits.max_frame
+            )));
+        }
         // Per-sender FIFO and exactly-once while the ends move: every
         // value this process sent through a proxy must be at its home, and
         // every value a home had already shipped to a receiver of it here
@@ -489,7 +528,6 @@ impl Inner {
             self.table().waiting.remove(&token);
             return Err(rollback("connection lost before the commit".into()));
         }
-        let downtime_from = t0;
         match tokio::time::timeout(self.limits.move_timeout, rx).await {
             Ok(Ok(Reply::Committed)) => Ok(MigrationReport {
                 pid,
@@ -497,7 +535,7 @@ impl Inner {
                 from: self.id,
                 to: peer,
                 freeze,
-                downtime: downtime_from.elapsed(),
+                downtime: stopped.elapsed(),
                 total: t0.elapsed(),
                 bytes: n,
                 ends,
@@ -632,9 +670,14 @@ impl Inner {
                 self.answer(peer, token, Reply::Refused(reason))
             }
             Msg::Committed { token } => self.answer(peer, token, Reply::Committed),
+            Msg::Moved { pid, node } => {
+                if let Some(j) = self.table().joins.get_mut(&Pid(pid)) {
+                    j.1 = NodeId(node);
+                }
+            }
             Msg::Finished { pid, result } => {
                 let tx = self.table().joins.remove(&Pid(pid));
-                if let Some(tx) = tx {
+                if let Some((tx, _)) = tx {
                     let _ = tx.send(
                         result
                             .map(|b| b.0)
@@ -652,6 +695,19 @@ impl Inner {
     pub(super) fn procs_peer_lost(&self, peer: NodeId) {
         let mut t = self.table();
         t.held.retain(|(n, _), _| *n != peer);
+        let gone: Vec<Pid> = t
+            .joins
+            .iter()
+            .filter(|(_, (_, at))| *at == peer)
+            .map(|(p, _)| *p)
+            .collect();
+        for pid in gone {
+            if let Some((tx, _)) = t.joins.remove(&pid) {
+                let _ = tx.send(Err(ProcessError::Lost(format!(
+                    "node {peer}, where process {pid} ran, is gone"
+                ))));
+            }
+        }
         let lost: Vec<u64> = t
             .waiting
             .iter()

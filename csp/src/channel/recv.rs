@@ -29,6 +29,15 @@ impl RecvOp {
         chan: &Chan<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<T, RecvError>> {
+        if let RecvOp::Parked(id) = *self {
+            // The common re-poll finds nothing new: check that under a
+            // plain lock, not `with`, so a transport watching the channel
+            // is not woken by its own re-poll (it would spin).
+            let mut st = chan.lock();
+            if st.recv_parked(id, cx.waker()) && !st.recv_ready(None) {
+                return Poll::Pending;
+            }
+        }
         chan.with(|st, wake| {
             if let RecvOp::Parked(id) = *self {
                 if st.recv_parked(id, cx.waker()) {

@@ -1,0 +1,28 @@
+//! Process types shared by the `csp-node` binary and the tests that talk
+//! to it from another OS process: both programs must link the same types
+//! (same names, same frame layouts) to move them between each other.
+
+use csp::prelude::*;
+
+/// Adds up what it receives, answering with the running total; told
+/// `(true, node)`, moves itself to that node and answers 1 if it got
+/// there, 0 if not.
+#[process]
+pub async fn wanderer(input: Receiver<(bool, u64)>, output: Sender<u64>) -> u64 {
+    let mut total: u64 = 0;
+    while let Ok((go, x)) = input.recv().await {
+        if go {
+            let moved: Result<(), MoveError> = migrate_to(x).await;
+            let report: u64 = if moved.is_ok() { 1 } else { 0 };
+            if output.send(report).await.is_err() {
+                break;
+            }
+        } else {
+            total += x;
+            if output.send(total).await.is_err() {
+                break;
+            }
+        }
+    }
+    total
+}
