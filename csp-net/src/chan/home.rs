@@ -298,6 +298,26 @@ impl HomeChan {
                 i += 1;
             }
             self.cursor = self.cursor.wrapping_add(1);
+            // Pipelining: free buffer slots still unclaimed go, as credit,
+            // to proxies whose senders are parked now, so that a fast
+            // remote sender fills the buffer without a round trip per
+            // value. A proxy never holds more credit than the capacity.
+            let cap = st.capacity as u64;
+            while extra > 0 && cap > 0 {
+                let before = extra;
+                for k in &keys {
+                    let r = self.remotes.get_mut(k).expect("listed above");
+                    if extra > 0 && r.outstanding() < cap {
+                        r.granted += 1;
+                        r.peak = r.peak.max(r.granted);
+                        extra -= 1;
+                        changed.push(*k);
+                    }
+                }
+                if extra == before {
+                    break;
+                }
+            }
         }
         // Grants are never taken back: a lowered limit could cross values
         // already on the way and leave both sides waiting for each other.

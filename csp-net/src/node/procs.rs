@@ -481,7 +481,15 @@ impl Inner {
         // lowered demand (its `SyncAck` follows every delivery it sent
         // before), the second makes it see the returns of those
         // deliveries. Channels homed here need neither.
+        // When the home is the peer itself, its connection's order does
+        // the same: the lowered demand goes out before `Prepare`, the
+        // deliveries it answers come back before `Prepared`, and their
+        // returns go out before `Commit`. So only the pump is needed.
         for home in ex.homes.iter().map(|&h| NodeId(h)) {
+            if home == peer {
+                self.chans.barrier(home.0);
+                continue;
+            }
             for round in 0..2 {
                 self.chans.barrier(home.0);
                 if let Err(what) = self.sync(home).await {
