@@ -1,6 +1,108 @@
 //! # csp-net: nodes and migration for csp
 //!
-//! Under construction (see DESIGN.md section 6).
+//! A [`Node`] is a csp runtime that listens on TCP, authenticates peers of
+//! its cluster (a shared secret, challenge-response, never the secret on
+//! the wire: [`wire`]), and runs `#[process]` frames it can move. All three
+//! mobilities go through it:
+//!
+//! * **channel ends move**: an end inside a message or a frame that reaches
+//!   another node becomes a remote end there, with the same semantics;
+//! * **running processes move**: [`Node::migrate`], or `migrate_to(peer)`
+//!   inside the process, stops it at its pause point, ships its frame and
+//!   ends, and resumes it on the peer mid-code;
+//! * **code moves**: [`Node::spawn_on`] ships a process that has not run
+//!   (its type's identity and its arguments); a peer that lacks the type,
+//!   or has another version or layout of it, refuses and the caller keeps
+//!   the process.
+//!
+//! ```
+//! use csp::prelude::*;
+//! use csp_net::Node;
+//!
+//! #[process]
+//! async fn running_total(input: Receiver<u64>, output: Sender<u64>) -> u64 {
+//!     let mut total: u64 = 0;
+//!     while let Ok(x) = input.recv().await {
+//!         total += x;
+//!         if output.send(total).await.is_err() {
+//!             break;
+//!         }
+//!     }
+//!     total
+//! }
+//!
+//! # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+//! let a = Node::builder().name("a").secret(b"cluster secret").start().await?;
+//! let b = Node::builder().name("b").secret(b"cluster secret").start().await?;
+//! let b_id = a.connect(b.addr()).await?;
+//!
+//! let (tx, rx) = channel::<u64>();
+//! let (otx, orx) = channel::<u64>();
+//! let h = a.spawn(running_total(rx, otx));     // runs on a
+//! tx.send(2).await.unwrap();
+//! assert_eq!(orx.recv().await, Ok(2));
+//!
+//! let report = a.migrate(h.pid(), b_id).await?; // now on b, mid-loop
+//! println!("{report}");                        // freeze time, bytes, ...
+//! tx.send(3).await.unwrap();                   // its ends followed it
+//! assert_eq!(orx.recv().await, Ok(5));         // and so did its total
+//! drop(tx);
+//! assert_eq!(h.join().await, Ok(5));           // the result comes home
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+//!
+//! # How channels work across nodes
+//!
+//! **Home directory, no forwarding.** A channel stays on the node where it
+//! was made, its *home*. Every other node holding ends of it has one local
+//! proxy channel per direction, which its processes use like any channel
+//! (so `alt!`, `par!` and freezing work on it unchanged), bridged to the
+//! home by credit-based flow control:
+//!
+//! * a remote *send* completes only once the home has granted it room: a
+//!   receiver waiting, or a free buffer slot. Rendezvous stays rendezvous
+//!   and buffered capacity holds end to end. Free slots go ahead of time,
+//!   as credit, to proxies with senders waiting, so a fast remote sender
+//!   does not pay a round trip per value;
+//! * a remote *receive* asks the home for one value per receiver waiting;
+//!   a value that arrives when nobody waits any more (an `alt!` chose
+//!   another arm, the process was stopped) goes back to the head of the
+//!   home channel.
+//!
+//! When an end moves again it attaches directly to the home from its new
+//! node; nothing is buffered away from home, which is what keeps
+//! per-sender FIFO and exactly-once delivery while ends move. Before a
+//! process moves, its node makes sure every value it sent is home and
+//! every value a home had already shipped to it is back (two `Sync`
+//! barriers per other home; none when moving to the home). The cost:
+//! traffic between two nodes that are not the home takes two hops, and a
+//! channel is lost with its home node.
+//!
+//! A remote rendezvous send completes when the home has handed the value
+//! to its stand-in for a remote receiver that was waiting; if that node
+//! dies with the value in flight, the value is lost although the send
+//! succeeded (a local rendezvous cannot fail this way).
+//!
+//! # Moves
+//!
+//! Two-phase: `Prepare` (the frame; the peer checks the type against its
+//! registry and decodes it, holding it without running it), `Prepared` or
+//! `Refused`, `Commit`, `Committed`. Before the commit the process lives
+//! only at the source, which resumes it on any refusal, timeout or lost
+//! connection; after, only at the destination. The one window no protocol
+//! without a third party can close is the commit message itself: if the
+//! connection dies with it in flight, [`MigrateError::Unconfirmed`] says
+//! so and the source does not resume a second copy. Every step is tested
+//! under a cut connection and a dying peer (`tests/net_faults.rs`).
+//!
+//! # Failure
+//!
+//! A peer that closes its connection is lost at once; one that goes
+//! silent, after [`Limits::peer_timeout`] (3 s by default; heartbeats
+//! every [`Limits::heartbeat`]). Then channel ends homed there report
+//! closed, moves to it roll back, and join handles of processes that ran
+//! there report [`ProcessError::Lost`].
 
 mod chan;
 mod ids;
