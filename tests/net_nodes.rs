@@ -336,3 +336,44 @@ fn channel_ends_homed_on_a_silent_peer_fail_within_the_peer_timeout() {
         assert!(a.peers().is_empty());
     });
 }
+
+#[test]
+fn a_checkpoint_taken_on_one_node_is_restored_on_another() {
+    rt().block_on(async {
+        let (a, b, c) = (node("a").await, node("b").await, node("c").await);
+        let bid = a.connect(b.addr()).await.unwrap();
+        a.connect(c.addr()).await.unwrap();
+        b.connect(c.addr()).await.unwrap();
+        let (tx, rx) = channel::<u64>();
+        let (otx, orx) = channel::<u64>();
+        let h = match a.spawn_on(bid, running_total(rx, otx)).await {
+            Ok(h) => h,
+            Err(e) => panic!("{e}"),
+        };
+        tx.send(10).await.unwrap();
+        assert_eq!(orx.recv().await, Ok(10));
+
+        // Checkpoint on b, through a file; b no longer runs it.
+        let bytes = b.checkpoint(h.pid()).await.unwrap();
+        assert!(b.processes().is_empty());
+        let path = std::env::temp_dir().join(format!("csp-net-ckpt-{}.bin", h.pid()));
+        std::fs::write(&path, &bytes).unwrap();
+        let read = std::fs::read(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+
+        // Damaged bytes are refused with the reason, and nothing starts.
+        let mut bad = read.clone();
+        let last = bad.len() - 10;
+        bad[last] ^= 0xff;
+        assert!(c.restore(&bad).is_err());
+        assert!(c.restore(b"not a checkpoint").is_err());
+        assert!(c.processes().is_empty());
+
+        // Restored on c, it carries on with its total and its channels.
+        assert_eq!(c.restore(&read).unwrap(), h.pid());
+        tx.send(5).await.unwrap();
+        assert_eq!(orx.recv().await, Ok(15));
+        drop(tx);
+        assert_eq!(h.join().await, Ok(15));
+    });
+}

@@ -78,6 +78,10 @@ pub(crate) trait Net: Send + Sync + 'static {
     fn me(&self) -> u64;
     /// Queues `msg` for `node` (dropped if it is not connected).
     fn send(&self, node: u64, msg: Msg);
+    /// Whether `node` is connected now.
+    fn connected(&self, _node: u64) -> bool {
+        true
+    }
 }
 
 /// A state machine with the waker of the task that pumps it.
@@ -480,6 +484,12 @@ impl Channels {
             count(&port);
             self.release_ref(r.pin, me);
             return Ok(port);
+        }
+        if !self.net.connected(r.home) {
+            return Err(format!(
+                "channel {:x} is homed on node {:016x}, which is not connected",
+                r.chan, r.home
+            ));
         }
         let sends = end.sends();
         let key = (r.home, r.chan, sends);

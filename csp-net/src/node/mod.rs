@@ -12,6 +12,7 @@
 //! Several nodes can run in one OS process (each has its own tables), which
 //! is how the tests put a cluster on 127.0.0.1.
 
+mod checkpoint;
 mod conn;
 mod errors;
 mod fault;
@@ -354,6 +355,19 @@ impl Node {
         P::Output: DeserializeOwned,
     {
         self.0.spawn_on(peer, p).await
+    }
+
+    /// Stops process `pid` and returns it as a checkpoint: bytes that
+    /// [`Node::restore`] on this or any node of the cluster turns back into
+    /// the running process, once. Until then its channels stay open (see
+    /// the checkpoint module docs for what a checkpoint keeps).
+    pub async fn checkpoint(&self, pid: Pid) -> Result<Vec<u8>, MigrateError> {
+        self.0.checkpoint(pid).await
+    }
+
+    /// Starts the process in a checkpoint here, where it stopped.
+    pub fn restore(&self, checkpoint: &[u8]) -> Result<Pid, MigrateError> {
+        self.0.restore(checkpoint)
     }
 
     /// The processes running on this node now.

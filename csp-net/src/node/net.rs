@@ -132,6 +132,10 @@ impl Net for NodeNet {
         self.me.0
     }
 
+    fn connected(&self, node: u64) -> bool {
+        NodeNet::connected(self, NodeId(node))
+    }
+
     fn send(&self, node: u64, msg: Msg) {
         if !self.send_to(NodeId(node), msg) {
             tracing::debug!(peer = %NodeId(node), "not connected: channel message dropped");

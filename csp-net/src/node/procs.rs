@@ -211,7 +211,7 @@ impl Inner {
     }
 
     /// Notes that `pid` now runs on `node`, here or at its origin.
-    fn moved(&self, pid: Pid, origin: NodeId, node: NodeId) {
+    pub(super) fn moved(&self, pid: Pid, origin: NodeId, node: NodeId) {
         if origin == self.id {
             if let Some(j) = self.table().joins.get_mut(&pid) {
                 j.1 = node;
@@ -241,7 +241,7 @@ impl Inner {
     }
 
     /// Runs `m` here as process `pid`, and reports its result to `origin`.
-    fn start(&self, pid: Pid, origin: NodeId, m: Movable) {
+    pub(super) fn start(&self, pid: Pid, origin: NodeId, m: Movable) {
         let name = m.identity().name;
         let host: Arc<dyn Host> = Arc::new(NodeHost {
             node: self.me.clone(),
@@ -298,6 +298,40 @@ impl Inner {
         }
     }
 
+    /// Marks `pid` as moving (one move at a time) and returns what stops it.
+    pub(super) fn claim(&self, pid: Pid) -> Result<(Stopper, NodeId), MigrateError> {
+        let mut t = self.table();
+        let e = t
+            .running
+            .get_mut(&pid)
+            .ok_or(MigrateError::NoSuchProcess(pid))?;
+        if e.moving {
+            return Err(MigrateError::Busy(pid));
+        }
+        e.moving = true;
+        Ok((e.stopper.clone(), e.origin))
+    }
+
+    /// The move of `pid` did not start: it is running again.
+    pub(super) fn unclaim(&self, pid: Pid) {
+        if let Some(e) = self.table().running.get_mut(&pid) {
+            e.moving = false;
+        }
+    }
+
+    /// `pid` no longer runs here (it moved, or will start afresh).
+    pub(super) fn forget(&self, pid: Pid) {
+        self.table().running.remove(&pid);
+    }
+
+    fn name_of(&self, pid: Pid) -> String {
+        self.table()
+            .running
+            .get(&pid)
+            .map(|e| e.name.clone())
+            .unwrap_or_default()
+    }
+
     pub(super) fn processes(&self) -> Vec<ProcessInfo> {
         let mut v: Vec<_> = self
             .table()
@@ -337,29 +371,20 @@ impl Inner {
         if peer == self.id {
             return Err(MigrateError::SameNode(peer));
         }
-        let (stopper, origin, name) = {
-            let mut t = self.table();
-            let e = t
-                .running
-                .get_mut(&pid)
-                .ok_or(MigrateError::NoSuchProcess(pid))?;
-            if !self.net.connected(peer) {
-                return Err(MigrateError::NotConnected(peer));
-            }
-            if e.moving {
-                return Err(MigrateError::Busy(pid));
-            }
-            e.moving = true;
-            (e.stopper.clone(), e.origin, e.name.clone())
-        };
+        if !self.table().running.contains_key(&pid) {
+            return Err(MigrateError::NoSuchProcess(pid));
+        }
+        if !self.net.connected(peer) {
+            return Err(MigrateError::NotConnected(peer));
+        }
+        let (stopper, origin) = self.claim(pid)?;
+        let name = self.name_of(pid);
         let span = info_span!("migrate", %pid, name = %name, from = %self.id, to = %peer);
         async {
             let mut m = match stopper.stop().await {
                 Ok(m) => m,
                 Err(e) => {
-                    if let Some(e) = self.table().running.get_mut(&pid) {
-                        e.moving = false;
-                    }
+                    self.unclaim(pid);
                     return Err(MigrateError::Freeze(e.to_string()));
                 }
             };
@@ -374,7 +399,7 @@ impl Inner {
             };
             // Either way the old entry is done: the process runs elsewhere,
             // or starts afresh here.
-            self.table().running.remove(&pid);
+            self.forget(pid);
             match r {
                 Ok(mut report) => {
                     report.name = name;
@@ -610,7 +635,7 @@ impl Inner {
     }
 
     /// Decodes an arriving process, or says why this node cannot run it.
-    fn accept(&self, pid: Pid, bytes: &[u8]) -> Result<Movable, String> {
+    pub(super) fn accept(&self, pid: Pid, bytes: &[u8]) -> Result<Movable, String> {
         if self.table().running.contains_key(&pid) {
             return Err(format!("process {pid} already runs on this node"));
         }
