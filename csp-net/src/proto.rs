@@ -194,6 +194,20 @@ pub enum Msg {
         /// Where it runs now.
         node: u64,
     },
+    /// An operator's request; answered with `AdminReply` of the same token.
+    Admin {
+        /// Echoed back.
+        token: u64,
+        /// What is asked.
+        req: AdminReq,
+    },
+    /// The answer to `Admin`.
+    AdminReply {
+        /// The request's token.
+        token: u64,
+        /// The answer.
+        resp: AdminResp,
+    },
     /// A process finished: its result (for a join handle taken on another
     /// node) as MessagePack, or the error text.
     Finished {
@@ -229,9 +243,68 @@ impl Msg {
             Msg::Abort { .. } => "Abort",
             Msg::Committed { .. } => "Committed",
             Msg::Moved { .. } => "Moved",
+            Msg::Admin { .. } => "Admin",
+            Msg::AdminReply { .. } => "AdminReply",
             Msg::Finished { .. } => "Finished",
         }
     }
+}
+
+/// An operator's request to a node (`cspctl`), from any authenticated
+/// peer of the cluster.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub enum AdminReq {
+    /// The node and its peers.
+    Nodes,
+    /// The processes running on the node.
+    Ps,
+    /// Move a process to another node.
+    Migrate {
+        /// Process id.
+        pid: u64,
+        /// Destination node id.
+        to: u64,
+    },
+    /// Stop a process and return it as a checkpoint.
+    Checkpoint {
+        /// Process id.
+        pid: u64,
+    },
+    /// Start the process in a checkpoint on the node.
+    Restore {
+        /// `Node::checkpoint` bytes.
+        bytes: ByteBuf,
+    },
+}
+
+/// One process in an [`AdminResp::Ps`] listing.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct PsRow {
+    /// Process id.
+    pub pid: u64,
+    /// Frame type name.
+    pub name: String,
+    /// Node holding its join handle.
+    pub origin: u64,
+    /// `running` or `moving`.
+    pub state: String,
+}
+
+/// A node's answer to an [`AdminReq`].
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub enum AdminResp {
+    /// The node (first) and its peers: id, name.
+    Nodes(Vec<(u64, String)>),
+    /// Its processes.
+    Ps(Vec<PsRow>),
+    /// The move happened: its report, as text.
+    Moved(String),
+    /// The checkpoint.
+    Checkpoint(ByteBuf),
+    /// The restored process's id.
+    Restored(u64),
+    /// The request failed: why.
+    Error(String),
 }
 
 /// Bytes that encode as MessagePack `bin`.

@@ -56,6 +56,12 @@ pub enum NodeError {
     /// The node was shut down.
     #[error("the node is shut down")]
     Shutdown,
+    /// Not connected to that node.
+    #[error("not connected to node {0}")]
+    NotConnected(NodeId),
+    /// The peer did not answer in time.
+    #[error("no answer within {0:?}")]
+    NoAnswer(Duration),
 }
 
 /// Why a move (`migrate`, `spawn_on`, `migrate_to`) did not happen. In

@@ -12,6 +12,7 @@
 //! Several nodes can run in one OS process (each has its own tables), which
 //! is how the tests put a cluster on 127.0.0.1.
 
+mod admin;
 mod checkpoint;
 mod conn;
 mod errors;
@@ -217,6 +218,14 @@ impl Inner {
             | Msg::Committed { .. }
             | Msg::Moved { .. }
             | Msg::Finished { .. } => self.on_proc_msg(peer, msg),
+            Msg::Admin { token, req } => {
+                self.on_admin(peer, token, req);
+                Ok(())
+            }
+            Msg::AdminReply { token, resp } => {
+                self.answer(peer, token, procs::Reply::Admin(resp));
+                Ok(())
+            }
             other => self.chans.on_msg(peer.0, other),
         }
     }

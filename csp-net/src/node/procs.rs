@@ -54,6 +54,7 @@ pub(super) enum Reply {
     Refused(String),
     Committed,
     Ack,
+    Admin(crate::proto::AdminResp),
     Lost,
 }
 
@@ -611,13 +612,18 @@ impl Inner {
         h.push_back(report.clone());
     }
 
-    fn next_token(&self) -> u64 {
+    pub(super) fn next_token(&self) -> u64 {
         let mut t = self.table();
         t.next_token += 1;
         t.next_token
     }
 
-    fn await_reply(&self, token: u64, peer: NodeId) -> oneshot::Receiver<Reply> {
+    /// Stops waiting for `token`.
+    pub(super) fn forget_reply(&self, token: u64) {
+        self.table().waiting.remove(&token);
+    }
+
+    pub(super) fn await_reply(&self, token: u64, peer: NodeId) -> oneshot::Receiver<Reply> {
         let (tx, rx) = oneshot::channel();
         self.table().waiting.insert(token, (peer, tx));
         rx

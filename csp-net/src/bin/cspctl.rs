@@ -1,0 +1,108 @@
+//! `cspctl`: operate a csp-net cluster from the command line.
+//!
+//! ```text
+//! cspctl --node ADDR --secret S nodes
+//! cspctl --node ADDR --secret S ps
+//! cspctl --node ADDR --secret S migrate <pid> <node-id>
+//! cspctl --node ADDR --secret S checkpoint <pid> <file>
+//! cspctl --node ADDR --secret S restore <file> [--on ADDR]
+//! ```
+//!
+//! It joins the cluster for the one request (a node of its own, named
+//! `cspctl`, authenticated with the cluster secret like any peer), asks
+//! the node at `--node` (or `--on` for `restore`), prints the answer and
+//! exits: 0 on success, 1 if the node refused, 2 on bad usage.
+
+use csp_net::proto::{AdminReq, AdminResp, ByteBuf};
+use csp_net::{Node, NodeId};
+
+const USAGE: &str = "usage: cspctl --node ADDR --secret S (nodes | ps | migrate PID NODE | \
+                     checkpoint PID FILE | restore FILE [--on ADDR])";
+
+fn fail(code: i32, msg: impl std::fmt::Display) -> ! {
+    eprintln!("cspctl: {msg}");
+    std::process::exit(code)
+}
+
+fn hex(s: &str, what: &str) -> u64 {
+    u64::from_str_radix(s, 16).unwrap_or_else(|_| fail(2, format!("{what} `{s}` is not a hex id")))
+}
+
+fn main() {
+    let (mut node, mut secret, mut words) = (None, None, Vec::new());
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--node" | "--on" => node = args.next(),
+            "--secret" => secret = args.next(),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return;
+            }
+            _ => words.push(a),
+        }
+    }
+    let (Some(addr), Some(secret)) = (node, secret) else {
+        fail(2, USAGE)
+    };
+    let req = match words.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        ["nodes"] => AdminReq::Nodes,
+        ["ps"] => AdminReq::Ps,
+        ["migrate", pid, to] => AdminReq::Migrate {
+            pid: hex(pid, "pid"),
+            to: hex(to, "node"),
+        },
+        ["checkpoint", pid, _] => AdminReq::Checkpoint {
+            pid: hex(pid, "pid"),
+        },
+        ["restore", file] => AdminReq::Restore {
+            bytes: ByteBuf(std::fs::read(file).unwrap_or_else(|e| fail(1, format!("{file}: {e}")))),
+        },
+        _ => fail(2, USAGE),
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let resp = rt.block_on(async {
+        let me = Node::builder()
+            .name("cspctl")
+            .secret(&secret)
+            .start()
+            .await
+            .unwrap_or_else(|e| fail(1, e));
+        let peer: NodeId = me
+            .connect(addr.as_str())
+            .await
+            .unwrap_or_else(|e| fail(1, format!("{addr}: {e}")));
+        let resp = me.admin(peer, req).await.unwrap_or_else(|e| fail(1, e));
+        me.shutdown();
+        resp
+    });
+    match resp {
+        AdminResp::Nodes(v) => {
+            println!("{:<16}  NAME", "NODE");
+            for (i, (id, name)) in v.iter().enumerate() {
+                let note = if i == 0 { "  (asked)" } else { "" };
+                println!("{:016x}  {name}{note}", id);
+            }
+        }
+        AdminResp::Ps(v) => {
+            println!("{:<16}  {:<20}  {:<8}  ORIGIN", "PID", "TYPE", "STATE");
+            for p in v {
+                println!(
+                    "{:016x}  {:<20}  {:<8}  {:016x}",
+                    p.pid, p.name, p.state, p.origin
+                );
+            }
+        }
+        AdminResp::Moved(report) => println!("{report}"),
+        AdminResp::Checkpoint(bytes) => {
+            let file = &words[2];
+            std::fs::write(file, &bytes.0).unwrap_or_else(|e| fail(1, format!("{file}: {e}")));
+            println!("wrote {} bytes to {file}", bytes.0.len());
+        }
+        AdminResp::Restored(pid) => println!("restored {pid:016x}"),
+        AdminResp::Error(e) => fail(1, e),
+    }
+}

@@ -1,0 +1,151 @@
+//! `cspctl` against running nodes in other OS processes: list nodes and
+//! processes, migrate a process, checkpoint it to a file and restore it
+//! on another node, while the test's node keeps talking to it.
+
+#[path = "shared/procs.rs"]
+mod procs;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use csp::prelude::*;
+use csp_net::{Node, NodeId};
+use procs::wanderer;
+
+const SECRET: &str = "cspctl secret";
+
+fn csp_node(name: &str, connect: Option<&str>) -> (Child, String, NodeId) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_csp-node"));
+    cmd.args(["--secret", SECRET, "--name", name]);
+    if let Some(c) = connect {
+        cmd.args(["--connect", c]);
+    }
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let mut it = line.split_whitespace().skip(1);
+    let addr = it.next().unwrap().to_string();
+    let id = NodeId(u64::from_str_radix(it.next().unwrap(), 16).unwrap());
+    (child, addr, id)
+}
+
+/// Runs cspctl; returns (success, stdout, stderr).
+fn cspctl(node: &str, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_cspctl"))
+        .args(["--node", node, "--secret", SECRET])
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// cspctl is a blocking subprocess: run it off the runtime's workers.
+async fn ctl(node: String, args: Vec<String>) -> (bool, String, String) {
+    tokio::task::spawn_blocking(move || {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        cspctl(&node, &a)
+    })
+    .await
+    .unwrap()
+}
+
+fn strs(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn cspctl_lists_moves_checkpoints_and_restores() {
+    let (mut b, b_addr, b_id) = csp_node("bravo", None);
+    let (mut c, c_addr, c_id) = csp_node("charlie", Some(&b_addr));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let a = Node::builder()
+            .name("alpha")
+            .secret(SECRET)
+            .start()
+            .await
+            .unwrap();
+        a.connect(b_addr.as_str()).await.unwrap();
+        a.connect(c_addr.as_str()).await.unwrap();
+        let (tx, rx) = channel::<(bool, u64)>();
+        let (otx, orx) = channel::<u64>();
+        let h = match a.spawn_on(b_id, wanderer(rx, otx)).await {
+            Ok(h) => h,
+            Err(e) => panic!("{e}"),
+        };
+        tx.send((false, 2)).await.unwrap();
+        assert_eq!(orx.recv().await, Ok(2));
+        let pid = format!("{}", h.pid());
+
+        let (ok, out, _) = ctl(b_addr.clone(), strs(&["nodes"])).await;
+        assert!(ok);
+        for name in ["bravo", "alpha", "charlie", "cspctl"] {
+            assert!(out.contains(name), "{name} missing from:\n{out}");
+        }
+        let (ok, out, _) = ctl(b_addr.clone(), strs(&["ps"])).await;
+        assert!(
+            ok && out.contains(&pid) && out.contains("Wanderer"),
+            "{out}"
+        );
+
+        // Move it from bravo to charlie.
+        let to = format!("{c_id}");
+        let (ok, out, err) = ctl(b_addr.clone(), strs(&["migrate", &pid, &to])).await;
+        assert!(ok, "{out}{err}");
+        assert!(out.contains("Wanderer") && out.contains("freeze"), "{out}");
+        let (_, out, _) = ctl(c_addr.clone(), strs(&["ps"])).await;
+        assert!(out.contains(&pid), "{out}");
+        tx.send((false, 3)).await.unwrap();
+        assert_eq!(orx.recv().await, Ok(5));
+
+        // Checkpoint on charlie to a file, restore on bravo.
+        let file = std::env::temp_dir().join(format!("cspctl-{pid}.ckpt"));
+        let file = file.to_str().unwrap().to_string();
+        let (ok, out, err) = ctl(c_addr.clone(), strs(&["checkpoint", &pid, &file])).await;
+        assert!(ok, "{out}{err}");
+        let (_, out, _) = ctl(c_addr.clone(), strs(&["ps"])).await;
+        assert!(!out.contains(&pid), "{out}");
+        let (ok, out, err) = ctl(c_addr.clone(), strs(&["restore", &file, "--on", &b_addr])).await;
+        assert!(ok, "{out}{err}");
+        std::fs::remove_file(&file).unwrap();
+        tx.send((false, 4)).await.unwrap();
+        assert_eq!(orx.recv().await, Ok(9));
+
+        // Errors are errors: an unknown pid, a bad secret.
+        let (ok, _, err) = ctl(b_addr.clone(), strs(&["migrate", "1234", &to])).await;
+        assert!(!ok && err.contains("no process"), "{err}");
+        let bad = tokio::task::spawn_blocking({
+            let b_addr = b_addr.clone();
+            move || {
+                Command::new(env!("CARGO_BIN_EXE_cspctl"))
+                    .args(["--node", &b_addr, "--secret", "wrong", "ps"])
+                    .output()
+                    .unwrap()
+            }
+        })
+        .await
+        .unwrap();
+        assert!(!bad.status.success());
+
+        drop(tx);
+        assert_eq!(h.join().await, Ok(9));
+    });
+    for child in [&mut b, &mut c] {
+        drop(child.stdin.take());
+        assert!(child.wait().unwrap().success());
+    }
+}
