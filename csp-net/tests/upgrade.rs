@@ -1,0 +1,88 @@
+//! Upgrading a cluster by moving processes from an old binary to a new
+//! one. This test's program links version 1 of the shared process types;
+//! the `csp-node-v2` child links version 2. A running version 1
+//! `Wanderer` moves itself into the new binary and carries on there under
+//! the new code (version 2 declares `upgrades_from = [1]` with the same
+//! frame layout); it cannot move back, since version 1 code knows nothing
+//! of version 2 frames. A `Counter`, whose version 2 changed its frame
+//! layout and declares no upgrade, is refused with a reason naming both
+//! versions, and stays with the sender.
+
+#[path = "shared/procs.rs"]
+mod procs;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use csp::prelude::*;
+use csp_net::{MigrateError, Node, NodeId};
+use procs::{counter, wanderer};
+
+const SECRET: &str = "upgrade secret";
+
+#[test]
+fn processes_move_to_a_newer_binary_and_run_its_code() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_csp-node-v2"))
+        .args(["--secret", SECRET, "--name", "v2"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let mut it = line.split_whitespace().skip(1);
+    let addr = it.next().unwrap().to_string();
+    let v2 = NodeId(u64::from_str_radix(it.next().unwrap(), 16).unwrap());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let v1 = Node::builder()
+            .name("v1")
+            .secret(SECRET)
+            .start()
+            .await
+            .unwrap();
+        v1.connect(addr.as_str()).await.unwrap();
+
+        let (tx, rx) = channel::<(bool, u64)>();
+        let (otx, orx) = channel::<u64>();
+        let h = v1.spawn(wanderer(rx, otx));
+        tx.send((false, 5)).await.unwrap();
+        assert_eq!(orx.recv().await, Ok(5), "version 1 adds what it gets");
+        tx.send((true, v2.0)).await.unwrap();
+        assert_eq!(orx.recv().await, Ok(1), "moved into the version 2 binary");
+        tx.send((false, 1)).await.unwrap();
+        assert_eq!(orx.recv().await, Ok(15), "version 2 code, version 1 state");
+        tx.send((true, v1.id().0)).await.unwrap();
+        assert_eq!(orx.recv().await, Ok(0), "no way back to older code");
+        tx.send((false, 2)).await.unwrap();
+        assert_eq!(orx.recv().await, Ok(35), "still running on the new binary");
+        drop(tx);
+        assert_eq!(h.join().await, Ok(35));
+
+        let (_ctx, crx) = channel::<u64>();
+        match v1.spawn_on(v2, counter(crx)).await {
+            Ok(_) => panic!("a Counter v1 frame was accepted by incompatible v2 code"),
+            Err(e) => {
+                let MigrateError::Refused { reason, .. } = &e.error else {
+                    panic!("expected a refusal, got {:?}", e.error);
+                };
+                assert!(reason.contains("version mismatch"), "{reason}");
+                assert!(
+                    reason.contains("version 1") && reason.contains("version 2"),
+                    "{reason}"
+                );
+                // The sender keeps it and can run it itself.
+                let _kept = v1.spawn(e.process);
+                assert_eq!(v1.processes().len(), 1);
+            }
+        }
+    });
+    drop(child.stdin.take());
+    assert!(child.wait().unwrap().success());
+}
