@@ -197,9 +197,11 @@ impl Ctx<'_> {
     fn migratable(&self) -> TokenStream {
         let frame = &self.sig.frame;
         let fingerprint = self.fingerprint();
+        let upgrades = &self.sig.upgrades_from;
         quote! {
             impl ::csp::__private::Migratable for #frame {
                 const FINGERPRINT: u64 = #fingerprint;
+                const UPGRADES_FROM: &'static [u32] = &[#(#upgrades),*];
 
                 #[allow(clippy::needless_borrow)]
                 fn output_encoder() -> ::csp::__private::OutputEncoder<

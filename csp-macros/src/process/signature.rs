@@ -13,21 +13,25 @@ use syn::{FnArg, Ident, ItemFn, Pat, ReturnType, Token, Type, Visibility};
 
 use crate::errors::{show, Errors};
 
-/// `#[process(name = Frame, version = 2)]`
+/// `#[process(name = Frame, version = 2, upgrades_from = [1])]`
 #[derive(Default)]
 pub(crate) struct Args {
     pub(crate) name: Option<Ident>,
     pub(crate) version: Option<u32>,
+    /// Older versions whose frozen frames this code accepts as they are.
+    pub(crate) upgrades_from: Vec<u32>,
 }
 
-const ARGS_HELP: &str = "the arguments are `name = FrameName` (the frame type's name) and \
-     `version = N` (the code version, a `u32`), e.g. `#[process(name = Worker, version = 2)]`";
+const ARGS_HELP: &str = "the arguments are `name = FrameName` (the frame type's name), \
+     `version = N` (the code version, a `u32`) and `upgrades_from = [M, ..]` (older versions \
+     whose frozen frames this code accepts), e.g. `#[process(name = Worker, version = 2)]`";
 
 impl Parse for Args {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let mut args = Args::default();
         let mut errs = Errors::default();
         let mut seen: Vec<(String, Span)> = Vec::new();
+        let mut upgrades = None;
         while !input.is_empty() {
             let key: Ident = match input.call(Ident::parse_any) {
                 Ok(k) => k,
@@ -43,9 +47,9 @@ impl Parse for Args {
                 }
             };
             let k = key.to_string();
-            let known = matches!(k.as_str(), "name" | "version");
+            let known = matches!(k.as_str(), "name" | "version" | "upgrades_from");
             if !known {
-                let near = ["name", "version"]
+                let near = ["name", "version", "upgrades_from"]
                     .into_iter()
                     .find(|w| edit_distance(w, &k) <= 2);
                 let help = match near {
@@ -69,10 +73,10 @@ impl Parse for Args {
             }
             seen.push((k.clone(), key.span()));
             if !input.peek(Token![=]) {
-                let example = if k == "name" {
-                    "name = FrameName"
-                } else {
-                    "version = 2"
+                let example = match k.as_str() {
+                    "name" => "name = FrameName",
+                    "version" => "version = 2",
+                    _ => "upgrades_from = [1]",
                 };
                 errs.push(
                     key.span(),
@@ -99,15 +103,64 @@ impl Parse for Args {
             }
             match k.as_str() {
                 "name" => args.name = name_value(&mut errs, eq.span, &value),
-                _ => args.version = version_value(&mut errs, eq.span, &value),
+                "version" => args.version = version_value(&mut errs, eq.span, &value),
+                _ => {
+                    upgrades = Some((eq.span, value.clone()));
+                }
             }
             // `value_tokens` stops at a `,` or at the end.
             if !input.is_empty() {
                 input.parse::<Token![,]>()?;
             }
         }
+        // Checked once the version is known, whatever the order.
+        if let Some((eq, value)) = upgrades {
+            let version = args.version.unwrap_or(1);
+            args.upgrades_from = upgrades_value(&mut errs, eq, &value, version);
+        }
         errs.finish(args)
     }
+}
+
+/// `upgrades_from = [1, 2]`: older versions, as integer literals.
+fn upgrades_value(
+    errs: &mut Errors,
+    eq: Span,
+    value: &[proc_macro2::TokenTree],
+    version: u32,
+) -> Vec<u32> {
+    use proc_macro2::{Delimiter, TokenTree as T};
+    let help = "list the older versions in brackets: `upgrades_from = [1]`";
+    let [T::Group(g)] = value else {
+        let at = value.first().map_or(eq, |t| t.span());
+        errs.push(at, "`upgrades_from` takes a list of versions", help);
+        return Vec::new();
+    };
+    if g.delimiter() != Delimiter::Bracket {
+        errs.push(g.span(), "`upgrades_from` takes a list of versions", help);
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let items: Vec<T> = g.stream().into_iter().collect();
+    for item in items.split(|t| matches!(t, T::Punct(p) if p.as_char() == ',')) {
+        if item.is_empty() {
+            continue;
+        }
+        let Some(v) = version_value(errs, g.span(), item) else {
+            continue;
+        };
+        if v >= version {
+            errs.push(
+                item[0].span(),
+                format!("version {v} is not older than this code's version {version}"),
+                "an upgrade comes from an older version: raise `version` above every \
+                 version in `upgrades_from`",
+            );
+            continue;
+        }
+        out.push(v);
+    }
+    out
 }
 
 /// Levenshtein distance, for "did you mean".
@@ -272,6 +325,8 @@ pub(crate) struct Signature {
     pub(crate) fn_name: Ident,
     pub(crate) frame: Ident,
     pub(crate) version: u32,
+    /// Older versions whose frames this code accepts unchanged.
+    pub(crate) upgrades_from: Vec<u32>,
     pub(crate) params: Vec<Param>,
     pub(crate) output: Type,
 }
@@ -360,6 +415,7 @@ impl Signature {
             fn_name: sig.ident.clone(),
             frame: args.name.clone().unwrap_or_else(|| upper_camel(&sig.ident)),
             version: args.version.unwrap_or(1),
+            upgrades_from: args.upgrades_from.clone(),
             params,
             output,
         })

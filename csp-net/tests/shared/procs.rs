@@ -26,3 +26,13 @@ pub async fn wanderer(input: Receiver<(bool, u64)>, output: Sender<u64>) -> u64 
     }
     total
 }
+
+/// Counts what it receives (version 1 of `Counter`).
+#[process]
+pub async fn counter(input: Receiver<u64>) -> u64 {
+    let mut n: u64 = 0;
+    while input.recv().await.is_ok() {
+        n += 1;
+    }
+    n
+}

@@ -95,8 +95,8 @@ impl fmt::Display for ThawError {
             ),
             ThawError::Mismatch { found, expected: Some(e) } if found.version != e.version => write!(
                 f,
-                "version mismatch for `{}`: frozen by version {}, this program has version {} and no upgrade from it",
-                found.name, found.version, e.version
+                "version mismatch for `{}`: frozen by version {}, this program has version {} and no upgrade from it (`upgrades_from = [{}]` accepts it if the frame layout is unchanged)",
+                found.name, found.version, e.version, found.version
             ),
             ThawError::Mismatch { found, expected: Some(e) } => write!(
                 f,

@@ -50,6 +50,12 @@ pub trait Migratable:
     /// changes whenever a frozen frame of the old layout could not be read.
     const FINGERPRINT: u64;
 
+    /// Older versions of this process's code whose frozen frames this code
+    /// accepts as they are (`#[process(version = 2, upgrades_from = [1])]`):
+    /// the frame layout (the fingerprint) must be the same, and the author
+    /// vouches that every pause point means the same in both versions.
+    const UPGRADES_FROM: &'static [u32] = &[];
+
     /// Encodes a result for a join handle on another node; `None` when the
     /// output type is not serializable (generated code decides, see
     /// [`OutWrap`]).

@@ -22,6 +22,7 @@ pub struct ProcessType {
     name: &'static str,
     version: u32,
     fingerprint: u64,
+    upgrades_from: &'static [u32],
     decode: DecodeFn,
 }
 
@@ -32,6 +33,7 @@ impl ProcessType {
             name: P::NAME,
             version: P::VERSION,
             fingerprint: P::FINGERPRINT,
+            upgrades_from: P::UPGRADES_FROM,
             decode: decode::<P>,
         }
     }
@@ -120,7 +122,12 @@ impl Registry {
                 expected: None,
             });
         };
-        if t.identity() != *found {
+        // An older version this code declares it upgrades from, with the
+        // same frame layout, is accepted as it is.
+        let upgrade = found.version != t.version
+            && t.upgrades_from.contains(&found.version)
+            && found.fingerprint == t.fingerprint;
+        if t.identity() != *found && !upgrade {
             return Err(ThawError::Mismatch {
                 found: found.clone(),
                 expected: Some(t.identity()),
