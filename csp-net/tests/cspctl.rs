@@ -2,11 +2,12 @@
 //! processes, migrate a process, checkpoint it to a file and restore it
 //! on another node, while the test's node keeps talking to it.
 
+#[path = "shared/child.rs"]
+mod child;
 #[path = "shared/procs.rs"]
 mod procs;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use csp::prelude::*;
 use csp_net::{Node, NodeId};
@@ -14,25 +15,8 @@ use procs::wanderer;
 
 const SECRET: &str = "cspctl secret";
 
-fn csp_node(name: &str, connect: Option<&str>) -> (Child, String, NodeId) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_csp-node"));
-    cmd.args(["--secret", SECRET, "--name", name]);
-    if let Some(c) = connect {
-        cmd.args(["--connect", c]);
-    }
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let mut it = line.split_whitespace().skip(1);
-    let addr = it.next().unwrap().to_string();
-    let id = NodeId(u64::from_str_radix(it.next().unwrap(), 16).unwrap());
-    (child, addr, id)
+fn csp_node(name: &str, connect: Option<&str>) -> (std::process::Child, String, NodeId) {
+    child::start(env!("CARGO_BIN_EXE_csp-node"), SECRET, name, connect)
 }
 
 /// Runs cspctl; returns (success, stdout, stderr).
@@ -65,8 +49,8 @@ fn strs(v: &[&str]) -> Vec<String> {
 
 #[test]
 fn cspctl_lists_moves_checkpoints_and_restores() {
-    let (mut b, b_addr, b_id) = csp_node("bravo", None);
-    let (mut c, c_addr, c_id) = csp_node("charlie", Some(&b_addr));
+    let (b, b_addr, b_id) = csp_node("bravo", None);
+    let (c, c_addr, c_id) = csp_node("charlie", Some(&b_addr));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -144,8 +128,6 @@ fn cspctl_lists_moves_checkpoints_and_restores() {
         drop(tx);
         assert_eq!(h.join().await, Ok(9));
     });
-    for child in [&mut b, &mut c] {
-        drop(child.stdin.take());
-        assert!(child.wait().unwrap().success());
-    }
+    child::stop(b);
+    child::stop(c);
 }

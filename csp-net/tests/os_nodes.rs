@@ -3,11 +3,11 @@
 //! and back with its state; killing the child turns the channel ends and
 //! join handles that depended on it into errors instead of hangs.
 
+#[path = "shared/child.rs"]
+mod child;
 #[path = "shared/procs.rs"]
 mod procs;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use csp::prelude::*;
@@ -16,23 +16,8 @@ use procs::wanderer;
 
 const SECRET: &str = "os-nodes secret";
 
-/// Starts a `csp-node` child; returns it with its address and id.
-fn child_node(name: &str) -> (Child, String, NodeId) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_csp-node"))
-        .args(["--secret", SECRET, "--name", name])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("csp-node starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let mut it = line.split_whitespace();
-    assert_eq!(it.next(), Some("listening"), "{line}");
-    let addr = it.next().unwrap().to_string();
-    let id = NodeId(u64::from_str_radix(it.next().unwrap(), 16).unwrap());
-    (child, addr, id)
+fn child_node(name: &str) -> (std::process::Child, String, NodeId) {
+    child::start(env!("CARGO_BIN_EXE_csp-node"), SECRET, name, None)
 }
 
 fn rt() -> tokio::runtime::Runtime {
@@ -54,7 +39,7 @@ async fn here() -> Node {
 
 #[test]
 fn a_process_moves_into_another_os_process_and_back() {
-    let (mut child, addr, id) = child_node("other");
+    let (child, addr, id) = child_node("other");
     rt().block_on(async {
         let a = here().await;
         assert_eq!(a.connect(addr.as_str()).await.unwrap(), id);
@@ -79,8 +64,7 @@ fn a_process_moves_into_another_os_process_and_back() {
         drop(tx);
         assert_eq!(h.join().await, Ok(13));
     });
-    drop(child.stdin.take());
-    assert!(child.wait().unwrap().success());
+    child::stop(child);
 }
 
 #[test]

@@ -8,33 +8,20 @@
 //! layout and declares no upgrade, is refused with a reason naming both
 //! versions, and stays with the sender.
 
+#[path = "shared/child.rs"]
+mod child;
 #[path = "shared/procs.rs"]
 mod procs;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-
 use csp::prelude::*;
-use csp_net::{MigrateError, Node, NodeId};
+use csp_net::{MigrateError, Node};
 use procs::{counter, wanderer};
 
 const SECRET: &str = "upgrade secret";
 
 #[test]
 fn processes_move_to_a_newer_binary_and_run_its_code() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_csp-node-v2"))
-        .args(["--secret", SECRET, "--name", "v2"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let mut it = line.split_whitespace().skip(1);
-    let addr = it.next().unwrap().to_string();
-    let v2 = NodeId(u64::from_str_radix(it.next().unwrap(), 16).unwrap());
+    let (node_v2, addr, v2) = child::start(env!("CARGO_BIN_EXE_csp-node-v2"), SECRET, "v2", None);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -83,6 +70,5 @@ fn processes_move_to_a_newer_binary_and_run_its_code() {
             }
         }
     });
-    drop(child.stdin.take());
-    assert!(child.wait().unwrap().success());
+    child::stop(node_v2);
 }
