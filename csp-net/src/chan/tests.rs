@@ -251,3 +251,53 @@ fn a_channel_end_sent_over_a_remote_channel_works_there() {
         assert_eq!(rx.recv().await, Err(csp::RecvError));
     });
 }
+
+#[test]
+fn alt_send_arms_on_remote_ends_deliver_exactly_what_they_chose() {
+    rt().block_on(async {
+        let nodes = cluster(2);
+        // Two channels homed on node 1, their senders carried to node 2.
+        let (atx, arx) = csp::channel::<u32>();
+        let (btx, brx) = csp::channel::<u32>();
+        let atx: Sender<u32> = carry(atx, &nodes[0], &nodes[1]);
+        let btx: Sender<u32> = carry(btx, &nodes[0], &nodes[1]);
+        let chooser = tokio::spawn(async move {
+            let (mut a_sent, mut b_sent) = (Vec::new(), Vec::new());
+            for i in 0..200u32 {
+                csp::alt! {
+                    r = atx.send(i) => { r.unwrap(); a_sent.push(i) },
+                    r = btx.send(i) => { r.unwrap(); b_sent.push(i) },
+                }
+            }
+            (a_sent, b_sent)
+        });
+        let (mut a_got, mut b_got) = (Vec::new(), Vec::new());
+        while a_got.len() + b_got.len() < 200 {
+            csp::alt! {
+                Ok(x) = arx.recv() => a_got.push(x),
+                Ok(x) = brx.recv() => b_got.push(x),
+            }
+        }
+        let (a_sent, b_sent) = chooser.await.unwrap();
+        // An arm that was not chosen delivered nothing; each value went
+        // exactly where its arm said.
+        assert_eq!(a_got, a_sent);
+        assert_eq!(b_got, b_sent);
+    });
+}
+
+#[test]
+fn close_on_a_remote_end_closes_the_channel_for_everyone() {
+    rt().block_on(async {
+        let nodes = cluster(2);
+        let (tx, rx) = csp::buffered::<u32>(4);
+        let remote_tx: Sender<u32> = carry(tx.clone(), &nodes[0], &nodes[1]);
+        remote_tx.send(1).await.unwrap();
+        remote_tx.close();
+        // The value sent before the close is still delivered; then the
+        // channel is closed here too, for the local sender as well.
+        assert_eq!(rx.recv().await, Ok(1));
+        assert_eq!(rx.recv().await, Err(csp::RecvError));
+        assert_eq!(tx.send(2).await, Err(csp::SendError(2)));
+    });
+}
