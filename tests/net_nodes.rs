@@ -161,6 +161,14 @@ fn moving_a_process_that_is_not_there_is_an_error() {
         let (_tx, rx) = channel::<u64>();
         let (otx, _orx) = channel::<u64>();
         let h = a.spawn(running_total(rx, otx));
+        // Operators see what it waits in once it has run up to its pause.
+        loop {
+            match a.processes()[0].waiting_in {
+                "recv" => break,
+                other => assert_eq!(other, "start"),
+            }
+            tokio::task::yield_now().await;
+        }
         assert!(matches!(
             b.migrate(h.pid(), a.id()).await,
             Err(MigrateError::NoSuchProcess(_))

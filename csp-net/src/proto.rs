@@ -286,7 +286,8 @@ pub struct PsRow {
     pub name: String,
     /// Node holding its join handle.
     pub origin: u64,
-    /// `running` or `moving`.
+    /// `moving`, or `in recv` (what it waits in: see
+    /// `ProcessInfo::waiting_in`).
     pub state: String,
 }
 

@@ -85,6 +85,9 @@ fn cspctl_lists_moves_checkpoints_and_restores() {
             ok && out.contains(&pid) && out.contains("Wanderer"),
             "{out}"
         );
+        // Waiting for its next input (or, an instant earlier, still in the
+        // send whose value the test just took).
+        assert!(out.contains("in recv") || out.contains("in send"), "{out}");
 
         // Move it from bravo to charlie.
         let to = format!("{c_id}");

@@ -319,6 +319,13 @@ impl Ctx<'_> {
                     }
                 }
 
+                fn pause_point(&self) -> &'static str {
+                    match &self.#opf {
+                        #op_enum::None => "start",
+                        #( #op_enum::#variants(o) => ::csp::__private::PauseOp::describe_op(o), )*
+                    }
+                }
+
                 #[allow(unused_mut, unused_variables, unreachable_code, path_statements, clippy::needless_return, clippy::never_loop, clippy::let_unit_value)]
                 fn step(&mut self, #cxi: &mut ::csp::__private::Context<'_>) -> ::csp::__private::Poll<#out> {
                     #(#items)*

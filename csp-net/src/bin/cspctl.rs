@@ -88,10 +88,10 @@ fn main() {
             }
         }
         AdminResp::Ps(v) => {
-            println!("{:<16}  {:<20}  {:<8}  ORIGIN", "PID", "TYPE", "STATE");
+            println!("{:<16}  {:<20}  {:<14}  ORIGIN", "PID", "TYPE", "STATE");
             for p in v {
                 println!(
-                    "{:016x}  {:<20}  {:<8}  {:016x}",
+                    "{:016x}  {:<20}  {:<14}  {:016x}",
                     p.pid, p.name, p.state, p.origin
                 );
             }

@@ -36,7 +36,11 @@ impl Inner {
                         pid: p.pid.0,
                         name: p.name,
                         origin: p.origin.0,
-                        state: if p.moving { "moving" } else { "running" }.into(),
+                        state: if p.moving {
+                            "moving".to_string()
+                        } else {
+                            format!("in {}", p.waiting_in)
+                        },
                     })
                     .collect(),
             ),

@@ -99,6 +99,10 @@ pub struct ProcessInfo {
     pub origin: NodeId,
     /// Whether a move of it is in progress.
     pub moving: bool,
+    /// What it waited in after its last step: `"recv"`, `"send"`,
+    /// `"alt"`, `"par"`, `"sleep"`, `"yield"`, `"effect"`, `"migrate_to"`
+    /// (a nested call shows its callee's), or `"start"`.
+    pub waiting_in: &'static str,
 }
 
 /// A handle to a process started through a node: its id (to move it) and
@@ -343,6 +347,7 @@ impl Inner {
                 name: e.name.clone(),
                 origin: e.origin,
                 moving: e.moving,
+                waiting_in: e.stopper.pause_point(),
             })
             .collect();
         v.sort_by_key(|p| p.pid);

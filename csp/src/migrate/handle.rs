@@ -58,6 +58,11 @@ pub(crate) trait Drivable: Send + 'static {
     fn freeze(&mut self) -> Result<Frozen, FreezeError>;
     /// Withdraws the pending operation (see `Process::settle`).
     fn settle_now(&mut self);
+    /// What it waits in, if the driver should record it for operators
+    /// (only node-run processes pay for that).
+    fn pause(&self) -> Option<&'static str> {
+        None
+    }
     /// The frame itself, for a node that moves it (see [`Movable`]).
     fn into_movable(self) -> Movable;
 }
@@ -99,6 +104,8 @@ pub(crate) trait ErasedFrame: Send + 'static {
     fn identity_erased(&self) -> super::Identity;
     /// See `Process::settle`.
     fn settle_erased(&mut self);
+    /// See `Process::pause_point`.
+    fn pause_point_erased(&self) -> &'static str;
 }
 
 impl<P: Migratable> ErasedFrame for P {
@@ -128,6 +135,9 @@ impl<P: Migratable> ErasedFrame for P {
     }
     fn settle_erased(&mut self) {
         self.settle()
+    }
+    fn pause_point_erased(&self) -> &'static str {
+        self.pause_point()
     }
 }
 
@@ -174,6 +184,9 @@ impl Drivable for Hosted {
     }
     fn settle_now(&mut self) {
         self.frame.settle_erased()
+    }
+    fn pause(&self) -> Option<&'static str> {
+        Some(self.frame.pause_point_erased())
     }
     fn into_movable(self) -> Movable {
         Movable { frame: self.frame }
@@ -241,6 +254,18 @@ impl fmt::Debug for Stopper {
 }
 
 impl Stopper {
+    /// What the process waited in after its last step: `"recv"`,
+    /// `"send"`, `"alt"`, ... (see `Process::pause_point`), `"start"`
+    /// before it ran.
+    pub fn pause_point(&self) -> &'static str {
+        let p = *self.0.pause.lock().unwrap_or_else(|e| e.into_inner());
+        if p.is_empty() {
+            "start"
+        } else {
+            p
+        }
+    }
+
     /// See [`HostedHandle::stop`].
     pub async fn stop(&self) -> Result<Movable, FreezeError> {
         let (tx, rx) = oneshot::channel();
@@ -304,6 +329,8 @@ struct Control {
     /// reply will ever be sent, so none may wait).
     reply: Mutex<(Option<Request>, bool)>,
     waker: AtomicWaker,
+    /// What the process waited in after its last step (node-run only).
+    pause: Mutex<&'static str>,
 }
 
 impl Control {
@@ -401,7 +428,11 @@ impl<D: Drivable> Future for Driver<D> {
             .frame
             .as_mut()
             .expect("driver polled after it finished");
-        match frame.step(cx) {
+        let r = frame.step(cx);
+        if let Some(p) = frame.pause() {
+            *this.ctl.pause.lock().unwrap_or_else(|e| e.into_inner()) = p;
+        }
+        match r {
             Poll::Ready(v) => {
                 this.frame = None;
                 Poll::Ready(Exit::Done(v))

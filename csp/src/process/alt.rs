@@ -56,6 +56,9 @@ impl<G: AltGuards> AltPause<G> {
 }
 
 impl<G: AltGuards> PauseOp for AltPause<G> {
+    fn describe_op(&self) -> &'static str {
+        "alt"
+    }
     type Output = usize;
 
     fn poll_op(&mut self, cx: &mut Context<'_>) -> Poll<usize> {

@@ -183,6 +183,14 @@ pub trait Process: Unpin {
     fn validate(&self) -> Result<(), &'static str> {
         Ok(())
     }
+
+    /// What the process waits in now, for operators (`cspctl ps`):
+    /// `"recv"`, `"send"`, `"alt"`, `"par"`, `"sleep"`, `"yield"`,
+    /// `"effect"`, `"migrate_to"`, or `"start"` before its first step (a
+    /// nested call reports its callee's).
+    fn pause_point(&self) -> &'static str {
+        "start"
+    }
 }
 
 /// What a frame does with the operation it is paused in: poll it, settle
@@ -204,6 +212,8 @@ pub trait PauseOp {
     fn validate_op(&self) -> Result<(), &'static str> {
         Ok(())
     }
+    /// See [`Process::pause_point`].
+    fn describe_op(&self) -> &'static str;
 }
 
 impl<P: Process> PauseOp for P {
@@ -219,6 +229,9 @@ impl<P: Process> PauseOp for P {
     }
     fn validate_op(&self) -> Result<(), &'static str> {
         self.validate()
+    }
+    fn describe_op(&self) -> &'static str {
+        self.pause_point()
     }
 }
 

@@ -168,6 +168,9 @@ impl MigratePause {
 }
 
 impl PauseOp for MigratePause {
+    fn describe_op(&self) -> &'static str {
+        "migrate_to"
+    }
     type Output = Result<(), MoveError>;
     fn poll_op(&mut self, cx: &mut Context<'_>) -> Poll<Self::Output> {
         self.poll_move(cx)

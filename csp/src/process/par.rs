@@ -82,6 +82,9 @@ macro_rules! par_op {
         }
 
         impl<$($o: PauseOp),+> PauseOp for $name<$($o),+> {
+            fn describe_op(&self) -> &'static str {
+                "par"
+            }
             type Output = ($($o::Output,)+);
 
             fn poll_op(&mut self, cx: &mut Context<'_>) -> Poll<Self::Output> {

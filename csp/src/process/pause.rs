@@ -165,6 +165,9 @@ impl YieldPause {
 use super::PauseOp;
 
 impl<T> PauseOp for RecvPause<T> {
+    fn describe_op(&self) -> &'static str {
+        "recv"
+    }
     type Output = Result<T, RecvError>;
     fn poll_op(&mut self, cx: &mut Context<'_>) -> Poll<Self::Output> {
         self.poll(cx)
@@ -175,6 +178,9 @@ impl<T> PauseOp for RecvPause<T> {
 }
 
 impl<T> PauseOp for SendPause<T> {
+    fn describe_op(&self) -> &'static str {
+        "send"
+    }
     type Output = Result<(), SendError<T>>;
     fn poll_op(&mut self, cx: &mut Context<'_>) -> Poll<Self::Output> {
         self.poll(cx)
@@ -185,6 +191,9 @@ impl<T> PauseOp for SendPause<T> {
 }
 
 impl PauseOp for SleepPause {
+    fn describe_op(&self) -> &'static str {
+        "sleep"
+    }
     type Output = ();
     fn poll_op(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         self.poll(cx)
@@ -192,6 +201,9 @@ impl PauseOp for SleepPause {
 }
 
 impl PauseOp for YieldPause {
+    fn describe_op(&self) -> &'static str {
+        "yield"
+    }
     type Output = ();
     fn poll_op(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         self.poll(cx)
@@ -213,6 +225,9 @@ impl<O> EffectPause<O> {
 }
 
 impl<O> PauseOp for EffectPause<O> {
+    fn describe_op(&self) -> &'static str {
+        "effect"
+    }
     type Output = O;
     fn poll_op(&mut self, cx: &mut Context<'_>) -> Poll<O> {
         let fut = self.fut.as_mut().expect("effect polled after it finished");
