@@ -7,7 +7,7 @@
 //!
 //! A tour, in the order you meet things:
 //!
-//! * [`channel`] makes a rendezvous channel (a send completes only when a
+//! * [`channel()`] makes a rendezvous channel (a send completes only when a
 //!   receiver has the value); [`buffered`] one that holds `n` values. Both
 //!   ends clone; errors give the value back ([`SendError`]). See
 //!   [`mod@channel`] for closing rules.
