@@ -96,6 +96,17 @@
 //! so and the source does not resume a second copy. Every step is tested
 //! under a cut connection and a dying peer (`tests/net_faults.rs`).
 //!
+//! # Upgrades, checkpoints, operators
+//!
+//! `#[process(version = 2, upgrades_from = [1])]` accepts version 1
+//! frames whose layout is unchanged, so a cluster is upgraded by moving
+//! processes to nodes running the new binary. [`Node::checkpoint`] stops a
+//! process into bytes that [`Node::restore`] resumes on any node.
+//! `cspctl` (a binary of this crate) lists nodes and processes, moves,
+//! checkpoints and restores them through each node's admin endpoint
+//! ([`proto::AdminReq`]), authenticated like any peer; `csp-node` runs a
+//! node as its own OS process.
+//!
 //! # Failure
 //!
 //! A peer that closes its connection is lost at once; one that goes
