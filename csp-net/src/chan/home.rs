@@ -92,11 +92,7 @@ impl HomeChan {
         if self.remotes.contains_key(&(node, proxy)) {
             return false;
         }
-        if sends {
-            self.port.add_sender();
-        } else {
-            self.port.add_receiver();
-        }
+        self.port.add_end(sends);
         self.remotes.insert(
             (node, proxy),
             Remote {
@@ -121,11 +117,7 @@ impl HomeChan {
         };
         // Dropping a pending receive puts back a value that had reached it.
         r.recv = None;
-        if r.sends {
-            self.port.drop_sender();
-        } else {
-            self.port.drop_receiver();
-        }
+        self.port.drop_end(r.sends);
         true
     }
 

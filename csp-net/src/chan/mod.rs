@@ -47,26 +47,14 @@ fn hold(port: &Port, sends: bool) {
         None => false,
     });
     if !kept {
-        give_back(port, sends);
+        port.drop_end(sends);
     }
 }
 
 /// Takes a count on `port` and holds it for the session.
 fn take_hold(port: &Port, sends: bool) {
-    if sends {
-        port.add_sender();
-    } else {
-        port.add_receiver();
-    }
+    port.add_end(sends);
     hold(port, sends);
-}
-
-fn give_back(port: &Port, sends: bool) {
-    if sends {
-        port.drop_sender();
-    } else {
-        port.drop_receiver();
-    }
 }
 
 /// Messages to send, each to a node.
@@ -167,7 +155,7 @@ impl Channels {
         let r = with_codec(self.codec(), f);
         let holds = HOLDS.with(|h| std::mem::replace(&mut *h.borrow_mut(), outer));
         for (port, sends) in holds.unwrap_or_default() {
-            give_back(&port, sends);
+            port.drop_end(sends);
         }
         r
     }
@@ -262,11 +250,7 @@ impl Channels {
 
     /// A pin: a count on `port` held until the importer releases it.
     fn pin_locked(t: &mut Tables, port: &Port, sends: bool, home_chan: Option<u64>) -> u64 {
-        if sends {
-            port.add_sender();
-        } else {
-            port.add_receiver();
-        }
+        port.add_end(sends);
         t.next += 1;
         let id = t.next;
         if let Some(c) = home_chan.and_then(|c| t.homes.get(&c)) {
@@ -297,11 +281,7 @@ impl Channels {
             let mut h = h.lock();
             h.pins = h.pins.saturating_sub(1);
         }
-        if pin.sends {
-            pin.port.drop_sender();
-        } else {
-            pin.port.drop_receiver();
-        }
+        pin.port.drop_end(pin.sends);
         if let Some(h) = home {
             h.wake();
         }
@@ -469,10 +449,10 @@ impl Channels {
         let me = self.net.me();
         // The end's own count is taken here, before the pin it travelled
         // under is released (see `EndCodec::import`).
-        let count = |port: &Port| match end {
-            EndKind::Sender => port.add_sender(),
-            EndKind::Receiver => port.add_receiver(),
-            EndKind::RawSend | EndKind::RawRecv => {}
+        let count = |port: &Port| {
+            if end.counted() {
+                port.add_end(end.sends());
+            }
         };
         if r.home == me {
             let port = self

@@ -29,9 +29,6 @@ pub(crate) struct ProxyChan {
     want_told: u64,
     closed_by_home: bool,
     close_told: bool,
-    /// Whether an end has been counted: always, since the import that
-    /// makes a proxy counts its first end (or a session hold) first.
-    seen_end: bool,
     /// Detached: its ends are gone; a new end makes a new proxy.
     pub(crate) retired: bool,
 }
@@ -40,11 +37,8 @@ impl ProxyChan {
     /// A proxy for `chan` on `home`; takes the bridge's own count so that
     /// the proxy neither looks closed nor refuses its ends' operations.
     pub(crate) fn new(home: u64, chan: u64, id: u64, sends: bool, port: Port) -> Self {
-        if sends {
-            port.add_receiver();
-        } else {
-            port.add_sender();
-        }
+        // The bridge is the other side of this node's ends.
+        port.add_end(!sends);
         ProxyChan {
             home,
             chan,
@@ -58,7 +52,6 @@ impl ProxyChan {
             want_told: 0,
             closed_by_home: false,
             close_told: false,
-            seen_end: true,
             retired: false,
         }
     }
@@ -119,13 +112,12 @@ impl ProxyChan {
         }
         let st = self.port.status();
         let mine = if self.sends { st.senders } else { st.receivers };
+        // Every proxy is made with its first end (or a decoding session's
+        // hold) already counted, so none left means it is done.
         if mine == 0 {
-            if self.seen_end {
-                self.retire(out);
-            }
+            self.retire(out);
             return;
         }
-        self.seen_end = true;
         // An explicit close() by one of this node's ends closes the channel
         // for everyone: tell the home.
         let explicitly_closed = if self.sends {
@@ -196,10 +188,6 @@ impl ProxyChan {
                 proxy: self.id,
             },
         ));
-        if self.sends {
-            self.port.drop_receiver();
-        } else {
-            self.port.drop_sender();
-        }
+        self.port.drop_end(!self.sends);
     }
 }

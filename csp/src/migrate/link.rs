@@ -421,6 +421,16 @@ impl Port {
         self.0.count(false, false)
     }
 
+    /// Takes a sender count if `sender`, else a receiver count.
+    pub fn add_end(&self, sender: bool) {
+        self.0.count(sender, true)
+    }
+
+    /// Gives back what [`Port::add_end`] took.
+    pub fn drop_end(&self, sender: bool) {
+        self.0.count(sender, false)
+    }
+
     /// Takes a sender (or receiver) count only if some other is still held,
     /// atomically: a proxy whose last end just went (its channel now
     /// closed for good, if it was the last sender) must not be joined.
