@@ -5,6 +5,12 @@
 use csp::prelude::*;
 use csp_net::{MigrateError, Node, NodeError};
 
+// `wanderer` (moves itself on request) is shared with csp-net's tests.
+#[path = "../csp-net/tests/shared/procs.rs"]
+#[allow(dead_code)]
+mod procs;
+use procs::wanderer;
+
 const SECRET: &[u8] = b"net-nodes test secret";
 
 #[process]
@@ -186,28 +192,6 @@ fn moving_a_process_that_is_not_there_is_an_error() {
         assert_eq!(a.processes().len(), 1);
         let _ = bid;
     });
-}
-
-/// Adds up what it receives; when told a node id (`(true, id)`), moves
-/// itself there and reports whether it got there.
-#[process]
-async fn wanderer(input: Receiver<(bool, u64)>, output: Sender<u64>) -> u64 {
-    let mut total: u64 = 0;
-    while let Ok((go, x)) = input.recv().await {
-        if go {
-            let moved: Result<(), MoveError> = migrate_to(x).await;
-            let report: u64 = if moved.is_ok() { 1 } else { 0 };
-            if output.send(report).await.is_err() {
-                break;
-            }
-        } else {
-            total += x;
-            if output.send(total).await.is_err() {
-                break;
-            }
-        }
-    }
-    total
 }
 
 #[test]
