@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::errors::{NodeError, Pid};
-use super::procs::Reply;
+use super::procs::{Reply, Unanswered};
 use super::{Inner, Node};
 use crate::proto::{AdminReq, AdminResp, ByteBuf, Msg, PsRow};
 use crate::NodeId;
@@ -66,19 +66,15 @@ impl Node {
     pub async fn admin(&self, peer: NodeId, req: AdminReq) -> Result<AdminResp, NodeError> {
         let inner = &self.0;
         let token = inner.next_token();
-        let rx = inner.await_reply(token, peer);
-        if !inner.send(peer, Msg::Admin { token, req }) {
-            inner.forget_reply(token);
-            return Err(NodeError::NotConnected(peer));
-        }
         let limit = inner.limits.move_timeout * 4;
-        match tokio::time::timeout(limit, rx).await {
-            Ok(Ok(Reply::Admin(resp))) => Ok(resp),
+        match inner
+            .ask(peer, token, Msg::Admin { token, req }, limit)
+            .await
+        {
+            Ok(Reply::Admin(resp)) => Ok(resp),
             Ok(_) => Err(NodeError::Closed),
-            Err(_) => {
-                inner.forget_reply(token);
-                Err(NodeError::NoAnswer(limit))
-            }
+            Err(Unanswered::NotSent) => Err(NodeError::NotConnected(peer)),
+            Err(Unanswered::TimedOut) => Err(NodeError::NoAnswer(limit)),
         }
     }
 }

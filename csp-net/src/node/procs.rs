@@ -32,7 +32,7 @@
 use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::{Arc, Weak};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use csp::migrate::link::with_codec;
 use csp::migrate::{Frozen, HostedHandle, Migratable, Movable, Stopper};
@@ -46,6 +46,15 @@ use super::Inner;
 use crate::chan::Exported;
 use crate::proto::{ByteBuf, Msg};
 use crate::NodeId;
+
+/// Why [`Inner::ask`] got no answer.
+#[derive(Debug)]
+pub(super) enum Unanswered {
+    /// Not connected: the message was never queued.
+    NotSent,
+    /// No answer within the limit.
+    TimedOut,
+}
 
 /// An answer a move (or a barrier) waits for.
 #[derive(Debug)]
@@ -532,7 +541,7 @@ impl Inner {
         }
         let n = bytes.len();
         let token = self.next_token();
-        let rx = self.await_reply(token, peer);
+        let limit = self.limits.move_timeout;
         let prepare = Msg::Prepare {
             token,
             pid: pid.0,
@@ -540,35 +549,24 @@ impl Inner {
             frozen: bytes,
             fresh,
         };
-        if !self.send(peer, prepare) {
-            self.table().waiting.remove(&token);
-            return Err(MigrateError::NotConnected(peer)).map_err(|e| rollback(e.to_string()));
-        }
-        match tokio::time::timeout(self.limits.move_timeout, rx).await {
-            Ok(Ok(Reply::Prepared)) => {}
-            Ok(Ok(Reply::Refused(reason))) => {
+        match self.ask(peer, token, prepare, limit).await {
+            Ok(Reply::Prepared) => {}
+            Ok(Reply::Refused(reason)) => {
                 self.chans.unpin(&ex.pins);
                 return Err(MigrateError::Refused { peer, reason });
             }
-            Ok(Err(_)) | Ok(Ok(Reply::Lost)) => return Err(rollback("connection lost".into())),
-            Ok(Ok(other)) => return Err(rollback(format!("unexpected answer {other:?}"))),
-            Err(_) => {
-                self.table().waiting.remove(&token);
+            Ok(Reply::Lost) => return Err(rollback("connection lost".into())),
+            Ok(other) => return Err(rollback(format!("unexpected answer {other:?}"))),
+            Err(Unanswered::NotSent) => {
+                return Err(rollback(MigrateError::NotConnected(peer).to_string()))
+            }
+            Err(Unanswered::TimedOut) => {
                 self.send(peer, Msg::Abort { token });
-                return Err(rollback(format!(
-                    "no answer within {:?}",
-                    self.limits.move_timeout
-                )));
+                return Err(rollback(format!("no answer within {limit:?}")));
             }
         }
-        let rx = self.await_reply(token, peer);
-        if !self.send(peer, Msg::Commit { token }) {
-            // Not queued, so never sent: the peer drops its held copy.
-            self.table().waiting.remove(&token);
-            return Err(rollback("connection lost before the commit".into()));
-        }
-        match tokio::time::timeout(self.limits.move_timeout, rx).await {
-            Ok(Ok(Reply::Committed)) => Ok(MigrationReport {
+        match self.ask(peer, token, Msg::Commit { token }, limit).await {
+            Ok(Reply::Committed) => Ok(MigrationReport {
                 pid,
                 name: String::new(),
                 from: self.id,
@@ -580,10 +578,9 @@ impl Inner {
                 ends,
                 at: std::time::SystemTime::now(),
             }),
-            _ => {
-                self.table().waiting.remove(&token);
-                Err(MigrateError::Unconfirmed(peer))
-            }
+            // Not queued, so never sent: the peer drops its held copy.
+            Err(Unanswered::NotSent) => Err(rollback("connection lost before the commit".into())),
+            _ => Err(MigrateError::Unconfirmed(peer)),
         }
     }
 
@@ -592,18 +589,12 @@ impl Inner {
     /// the ack has been handled here.
     async fn sync(&self, node: NodeId) -> Result<(), String> {
         let token = self.next_token();
-        let rx = self.await_reply(token, node);
-        if !self.send(node, Msg::Sync { token }) {
-            self.table().waiting.remove(&token);
-            return Err("not connected".into());
-        }
-        match tokio::time::timeout(self.limits.move_timeout, rx).await {
-            Ok(Ok(Reply::Ack)) => Ok(()),
+        let limit = self.limits.move_timeout;
+        match self.ask(node, token, Msg::Sync { token }, limit).await {
+            Ok(Reply::Ack) => Ok(()),
             Ok(_) => Err("connection lost".into()),
-            Err(_) => {
-                self.table().waiting.remove(&token);
-                Err(format!("no answer within {:?}", self.limits.move_timeout))
-            }
+            Err(Unanswered::NotSent) => Err("not connected".into()),
+            Err(Unanswered::TimedOut) => Err(format!("no answer within {limit:?}")),
         }
     }
 
@@ -623,15 +614,30 @@ impl Inner {
         t.next_token
     }
 
-    /// Stops waiting for `token`.
-    pub(super) fn forget_reply(&self, token: u64) {
-        self.table().waiting.remove(&token);
-    }
-
-    pub(super) fn await_reply(&self, token: u64, peer: NodeId) -> oneshot::Receiver<Reply> {
+    /// Sends `msg` (which carries `token`) to `peer` and waits up to
+    /// `limit` for the answer to that token. A lost connection answers
+    /// [`Reply::Lost`]; a message that could not be queued, or no answer
+    /// in time, is an [`Unanswered`] (and the token is forgotten).
+    pub(super) async fn ask(
+        &self,
+        peer: NodeId,
+        token: u64,
+        msg: Msg,
+        limit: Duration,
+    ) -> Result<Reply, Unanswered> {
         let (tx, rx) = oneshot::channel();
         self.table().waiting.insert(token, (peer, tx));
-        rx
+        if !self.send(peer, msg) {
+            self.table().waiting.remove(&token);
+            return Err(Unanswered::NotSent);
+        }
+        match tokio::time::timeout(limit, rx).await {
+            Ok(r) => Ok(r.unwrap_or(Reply::Lost)),
+            Err(_) => {
+                self.table().waiting.remove(&token);
+                Err(Unanswered::TimedOut)
+            }
+        }
     }
 
     /// Delivers an answer from `peer` to whoever waits for `token`; a late
