@@ -149,6 +149,14 @@ impl HomeChan {
                     r.parked = parked;
                 } else {
                     r.want = want;
+                    // Asks for no more: withdraw the receive made for it
+                    // now, not at the next pump, so a value that already
+                    // reached it is back at the head of the channel before
+                    // anything handled after this message (a mover's
+                    // `Sync`, another proxy's demand) can overtake it.
+                    if r.shipped >= r.want {
+                        r.recv = None;
+                    }
                 }
             }
             Msg::Value { proxy, bytes, .. } => {
