@@ -207,7 +207,9 @@ pub mod __private {
     };
     pub use crate::par::MaybeDone;
     pub use crate::process::moving::MigratePause;
-    pub use crate::process::pause::{EffectPause, RecvPause, SendPause, SleepPause, YieldPause};
+    pub use crate::process::pause::{
+        EffectPause, RecvPause, SendPause, SleepPause, Started, YieldPause,
+    };
     pub use crate::process::{
         owned_iter, stepped_after_completion, AltGuards, AltPause, ChanEnd, FromResidualOf,
         OwnedIter, Par1, Par2, Par3, Par4, Par5, Par6, Par7, Par8, PauseOp, Process, QuestionMark,

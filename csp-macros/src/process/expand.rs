@@ -16,13 +16,15 @@
 //! pub fn running_total(input, output) -> RunningTotal { /* state 0, params stored */ }
 //! impl Process for RunningTotal {
 //!     fn step(&mut self, cx) -> Poll<u64> {
-//!         'step: loop { match state {
-//!             2 => { let r0 = poll P0 or return Pending;   // resume: finish the op
+//!         let mut imm0 = None;                            // a result that came at once
+//!         let mut at = self.state;
+//!         'step: loop { match at {
+//!             2 => { let r0 = imm0.take() or poll P0 or return Pending;  // resume
 //!                    let mut total = take(total); ..       // carried locals out
 //!                    <state code>                         // ends in a transition:
-//!             }                                           // store carried, set state, continue 'step
-//!         } }
-//!     }
+//!             }                                           // store carried, at = next, continue 'step
+//!         } }                                             // (a recv/send polls as it starts:
+//!     }                                                   //  done -> imm0, waiting -> op P0, Pending)
 //! }
 //! impl Future for RunningTotal { /* poll = step */ }
 //! ```
@@ -46,6 +48,11 @@ struct Ctx<'a> {
     frame: Ident,
     op_enum: Ident,
     state: Ident,
+    /// The state being run, as a local of `step`: a transition sets it and
+    /// loops, so the compiler sees a constant and jumps straight to the
+    /// next state instead of through the state table. The frame's field is
+    /// written only when `step` returns.
+    at: Ident,
     op: Ident,
     step: syn::Lifetime,
 }
@@ -61,6 +68,7 @@ pub(crate) fn expand(sig: &Signature, func: &ItemFn, l: &Lowered, f: &Frame) -> 
         frame: Ident::new("__csp_frame", m),
         op_enum: format_ident!("__CspOp{}", sig.frame),
         state: Ident::new("__csp_state", m),
+        at: Ident::new("__csp_at", m),
         op: Ident::new("__csp_op", m),
         step: syn::Lifetime::new("'__csp_step", m),
     };
@@ -280,6 +288,7 @@ impl Ctx<'_> {
 
     fn impls(&self) -> TokenStream {
         let (frame, state, fr, step) = (&self.sig.frame, &self.state, &self.frame, &self.step);
+        let at = &self.at;
         let out = &self.sig.output;
         let cxi = Ident::new("__csp_cx", Span::mixed_site());
         let arms = (0..self.l.states.len()).map(|s| self.state_arm(s, &cxi));
@@ -289,6 +298,12 @@ impl Ctx<'_> {
         let (op_enum, opf) = (&self.op_enum, &self.op);
         let opf_state = &self.state;
         let valid_states = self.valid_states();
+        let imms = (0..self.l.pauses.len())
+            .filter(|&p| starts_polled(&self.l.pauses[p].kind))
+            .map(|p| {
+                let (imm, ty) = (imm_slot(p), &self.l.pause_types[p].result);
+                quote!(let mut #imm: ::core::option::Option<#ty> = ::core::option::Option::None;)
+            });
         let variants: Vec<_> = (0..self.l.pauses.len())
             .map(|i| format_ident!("P{}", i))
             .collect();
@@ -330,8 +345,10 @@ impl Ctx<'_> {
                 fn step(&mut self, #cxi: &mut ::csp::__private::Context<'_>) -> ::csp::__private::Poll<#out> {
                     #(#items)*
                     let #fr = self;
+                    #(#imms)*
+                    let mut #at: u32 = #fr.#state;
                     #step: loop {
-                        match #fr.#state {
+                        match #at {
                             #(#arms)*
                             _ => ::csp::__private::stepped_after_completion(),
                         }
@@ -400,7 +417,7 @@ impl Ctx<'_> {
     fn state_arm(&self, s: usize, cxi: &Ident) -> TokenStream {
         let st = &self.l.states[s];
         let s32 = s as u32;
-        let resume = st.resumes.map(|p| self.resume(p, cxi));
+        let resume = st.resumes.map(|p| self.resume(p, s, cxi));
         let take = self.f.carried[s].iter().map(|&d| {
             let decl = &self.l.decls[d];
             let (n, ty, fr) = (&decl.name, decl.ty.as_ref().expect("checked"), &self.frame);
@@ -477,8 +494,9 @@ impl Ctx<'_> {
     }
 
     /// Finishes pause `p`'s operation, or returns `Pending` with nothing moved.
-    fn resume(&self, p: usize, cxi: &Ident) -> TokenStream {
-        let (fr, op, op_enum) = (&self.frame, &self.op, &self.op_enum);
+    fn resume(&self, p: usize, s: usize, cxi: &Ident) -> TokenStream {
+        let (fr, op, op_enum, state) = (&self.frame, &self.op, &self.op_enum, &self.state);
+        let s32 = s as u32;
         let v = format_ident!("P{}", p);
         let result = &self.l.pauses[p].result;
         let o = Ident::new("__csp_pending", Span::mixed_site());
@@ -486,34 +504,75 @@ impl Ctx<'_> {
         // (a pattern mismatch waits on the same operation again).
         let clear = match self.l.pauses[p].kind {
             PauseKind::Alt { .. } => quote!(),
-            _ => quote!(#fr.#op = #op_enum::None;),
+            // The finished operation is dropped as its own type (each arm's
+            // binding drops at the arm's end), not through the enum's drop
+            // glue (an out-of-line call that matches the variant again):
+            // `op = None` costs about as much as the rest of the transition.
+            _ => {
+                let done = Ident::new("__csp_done", Span::mixed_site());
+                quote! {
+                    match ::core::mem::replace(&mut #fr.#op, #op_enum::None) {
+                        #op_enum::#v(#done) => {}
+                        #done => {}
+                    }
+                }
+            }
         };
         let r = Ident::new("__csp_ready", Span::mixed_site());
-        quote! {
-            let #result = match &mut #fr.#op {
+        let polled = quote! {
+            match &mut #fr.#op {
                 #op_enum::#v(#o) => match ::csp::__private::PauseOp::poll_op(#o, #cxi) {
                     ::csp::__private::Poll::Ready(#r) => #r,
-                    ::csp::__private::Poll::Pending => return ::csp::__private::Poll::Pending,
+                    ::csp::__private::Poll::Pending => {
+                        #fr.#state = #s32;
+                        return ::csp::__private::Poll::Pending;
+                    }
                 },
                 _ => ::core::unreachable!("csp: frame resumed at the wrong pause point"),
+            }
+        };
+        if !starts_polled(&self.l.pauses[p].kind) {
+            return quote! {
+                let #result = #polled;
+                #clear
             };
-            #clear
+        }
+        // Completed where it started (`pause`), or woken in the frame.
+        let imm = imm_slot(p);
+        quote! {
+            let #result = match ::core::option::Option::take(&mut #imm) {
+                ::core::option::Option::Some(#r) => #r,
+                ::core::option::Option::None => {
+                    let #r = #polled;
+                    #clear
+                    #r
+                }
+            };
         }
     }
 
     /// Stores what state `t` carries, and goes there.
     fn goto(&self, t: usize) -> TokenStream {
-        let (fr, state, step) = (&self.frame, &self.state, &self.step);
-        let stores = self.f.carried[t].iter().map(|&d| {
-            let n = &self.l.decls[d].name;
-            quote!(#fr.#n = ::core::option::Option::Some(#n);)
-        });
+        let (at, step) = (&self.at, &self.step);
+        let stores = self.stores(t);
         let t32 = t as u32;
         quote! {{
             #(#stores)*
-            #fr.#state = #t32;
+            #at = #t32;
             continue #step;
         }}
+    }
+
+    /// Stores the locals state `t` carries into the frame.
+    fn stores(&self, t: usize) -> Vec<TokenStream> {
+        let fr = &self.frame;
+        self.f.carried[t]
+            .iter()
+            .map(|&d| {
+                let n = &self.l.decls[d].name;
+                quote!(#fr.#n = ::core::option::Option::Some(#n);)
+            })
+            .collect()
     }
 
     /// Ends the process: like an `async fn` returning, everything it still
@@ -614,16 +673,98 @@ impl Ctx<'_> {
     fn pause(&self, p: usize, resume: usize) -> TokenStream {
         let (fr, op, op_enum) = (&self.frame, &self.op, &self.op_enum);
         let v = format_ident!("P{}", p);
-        let start = self.start(&self.l.pauses[p].kind, &self.l.pause_types[p].result);
-        let go = self.goto(resume);
-        quote! {{
-            #fr.#op = #op_enum::#v(#start);
-            #go
-        }}
+        let kind = &self.l.pauses[p].kind;
+        // The operation replaced is nearly always `None` (only an `alt`'s
+        // stays until the next pause), so the drop glue is called only
+        // when there is something to drop.
+        let set = |new: TokenStream| {
+            let old = Ident::new("__csp_old", Span::mixed_site());
+            quote! {
+                match ::core::mem::replace(&mut #fr.#op, #op_enum::#v(#new)) {
+                    #op_enum::None => {}
+                    #old => {}
+                }
+            }
+        };
+        if !starts_polled(kind) {
+            let set = set(self.start(kind, &self.l.pause_types[p].result));
+            let go = self.goto(resume);
+            return quote! {{
+                #set
+                #go
+            }};
+        }
+        // A receive or send polls once as it starts. Done, its result goes
+        // to the resume state in a local of `step` and the operation never
+        // enters the frame; waiting, it does, and the step ends there (its
+        // waker is registered), so it is not polled twice under the lock:
+        //
+        //   rx.recv().await  =>  match RecvPause::start(&rx, cx) {
+        //                            Done(r) => { imm3 = Some(r); <store carried>; at = 3; continue 'step }
+        //                            Waiting(p) => { op = P0(p); <store carried>; state = 3; return Pending }
+        //                        }
+        let start = self.first_poll(kind);
+        let po = Ident::new("__csp_started", Span::mixed_site());
+        let set_po = set(quote!(#po));
+        let (fr_state, step, at) = (&self.state, &self.step, &self.at);
+        let stores = self.stores(resume);
+        let t32 = resume as u32;
+        let imm = imm_slot(p);
+        quote! {
+            match #start {
+                ::csp::__private::Started::Done(#po) => {
+                    #imm = ::core::option::Option::Some(#po);
+                    #(#stores)*
+                    #at = #t32;
+                    continue #step;
+                }
+                ::csp::__private::Started::Waiting(#po) => {
+                    #set_po
+                    #(#stores)*
+                    #fr.#fr_state = #t32;
+                    return ::csp::__private::Poll::Pending;
+                }
+            }
+        }
     }
 }
 
+/// The local of `step` that carries pause `p`'s result from where it
+/// completed at once to its resume state.
+fn imm_slot(p: usize) -> Ident {
+    Ident::new(&format!("__csp_imm{p}"), Span::mixed_site())
+}
+
+/// Whether pause `p` starts polled ([`Ctx::first_poll`]).
+fn starts_polled(kind: &PauseKind) -> bool {
+    matches!(kind, PauseKind::Recv { .. } | PauseKind::Send { .. })
+}
+
 impl Ctx<'_> {
+    /// The expression that starts a receive or send at its own pause point
+    /// (not inside `par!` or `alt!`): polled once, giving a
+    /// `Started::Done(result)` or a `Started::Waiting(op)` (see `pause`):
+    ///
+    /// ```text
+    /// rx.recv().await   =>   RecvPause::start(&rx, __csp_cx)
+    /// tx.send(v).await  =>   SendPause::start(&tx, v, __csp_cx)
+    /// ```
+    ///
+    /// Operations inside `par!` branches or `alt!` guards start unpolled
+    /// ([`Ctx::start`]): their combinator polls them.
+    fn first_poll(&self, kind: &PauseKind) -> TokenStream {
+        let cxi = Ident::new("__csp_cx", Span::mixed_site());
+        match kind {
+            PauseKind::Recv { chan } => {
+                quote!(::csp::__private::RecvPause::start(&#chan, #cxi))
+            }
+            PauseKind::Send { chan, value } => {
+                quote!(::csp::__private::SendPause::start(&#chan, #value, #cxi))
+            }
+            _ => unreachable!("only a receive or a send starts polled"),
+        }
+    }
+
     /// The expression that starts a pause point's operation. `result` is
     /// its result type (an effect names its output with it).
     fn start(&self, kind: &PauseKind, result: &syn::Type) -> TokenStream {

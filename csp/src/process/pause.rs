@@ -20,6 +20,15 @@ use crate::channel::{Chan, RecvOp, SendOp, SendWithdrawal};
 use crate::sync::Arc;
 use crate::{Receiver, RecvError, SendError, Sender};
 
+/// What starting an operation at a pause point gives: its result at once,
+/// or the operation to keep in the frame (parked, its waker registered).
+pub enum Started<O, P> {
+    /// It completed on its first poll.
+    Done(O),
+    /// It waits: the frame stores it and the step returns `Pending`.
+    Waiting(P),
+}
+
 /// A process paused in `rx.recv().await`.
 pub struct RecvPause<T> {
     chan: Arc<Chan<T>>,
@@ -34,6 +43,22 @@ impl<T> RecvPause<T> {
             chan: rx.chan.clone(),
             op: RecvOp::Start,
             done: None,
+        }
+    }
+
+    /// Receives from `rx` as a pause point is reached: polls once, and
+    /// makes the operation the frame keeps only if that finds nothing. A
+    /// receive that completes at once costs no channel reference count and
+    /// never enters the frame.
+    pub fn start(rx: &Receiver<T>, cx: &mut Context<'_>) -> Started<Result<T, RecvError>, Self> {
+        let mut op = RecvOp::Start;
+        match op.poll(&rx.chan, cx) {
+            Poll::Ready(r) => Started::Done(r),
+            Poll::Pending => Started::Waiting(RecvPause {
+                chan: rx.chan.clone(),
+                op,
+                done: None,
+            }),
         }
     }
 
@@ -75,6 +100,24 @@ impl<T> SendPause<T> {
             chan: tx.chan.clone(),
             op: SendOp::Start(v),
             sent: false,
+        }
+    }
+
+    /// Sends `v` on `tx` as a pause point is reached (see
+    /// [`RecvPause::start`]).
+    pub fn start(
+        tx: &Sender<T>,
+        v: T,
+        cx: &mut Context<'_>,
+    ) -> Started<Result<(), SendError<T>>, Self> {
+        let mut op = SendOp::Start(v);
+        match op.poll(&tx.chan, cx) {
+            Poll::Ready(r) => Started::Done(r),
+            Poll::Pending => Started::Waiting(SendPause {
+                chan: tx.chan.clone(),
+                op,
+                sent: false,
+            }),
         }
     }
 
