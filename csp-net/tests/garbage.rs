@@ -3,14 +3,13 @@
 //! messages, or are too large). Each time the node closes that connection
 //! and goes on serving everyone else; it never panics or hangs.
 
-use std::time::Duration;
+#[path = "shared/rogue.rs"]
+mod rogue;
 
-use csp_net::wire::{
-    decode_msg, encode_frame, encode_msg, FrameDecoder, Handshake, HandshakeMsg, Role,
-    HANDSHAKE_MAX_FRAME,
-};
+use csp_net::wire::{encode_frame, encode_msg};
 use csp_net::{Node, NodeId};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use rogue::closed_by_peer;
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 const SECRET: &[u8] = b"garbage secret";
@@ -32,46 +31,9 @@ async fn node() -> Node {
         .unwrap()
 }
 
-/// Reads until the peer closes; true if it did within the guard time.
-async fn closed_by_peer(s: &mut TcpStream) -> bool {
-    let mut buf = [0u8; 4096];
-    let read_all = async {
-        loop {
-            match s.read(&mut buf).await {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
-            }
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(30), read_all)
-        .await
-        .is_ok()
-}
-
 /// Runs the real handshake by hand, as a peer that knows the secret.
 async fn authenticate(addr: std::net::SocketAddr) -> TcpStream {
-    let mut s = TcpStream::connect(addr).await.unwrap();
-    let (mut hs, hello) =
-        Handshake::new(Role::Initiator, SECRET, NodeId::random(), "rogue").unwrap();
-    let mut out = Vec::new();
-    encode_msg(&hello, &mut out).unwrap();
-    s.write_all(&out).await.unwrap();
-    let mut dec = FrameDecoder::new(HANDSHAKE_MAX_FRAME);
-    let mut buf = [0u8; 4096];
-    while !hs.is_done() {
-        let n = s.read(&mut buf).await.unwrap();
-        assert!(n > 0, "the node closed during the handshake");
-        dec.push(&buf[..n]);
-        while let Some(f) = dec.next_frame().unwrap() {
-            let step = hs.on_msg(decode_msg::<HandshakeMsg>(&f).unwrap()).unwrap();
-            if let Some(m) = step.send {
-                let mut out = Vec::new();
-                encode_msg(&m, &mut out).unwrap();
-                s.write_all(&out).await.unwrap();
-            }
-        }
-    }
-    s
+    rogue::authenticate(addr, SECRET, NodeId::random()).await.0
 }
 
 /// The node still authenticates an honest peer and lists it.

@@ -18,10 +18,11 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::Notify;
 use tracing::{debug, info, warn, Instrument};
 
 use super::errors::NodeError;
+use super::net::Outbox;
 use super::Inner;
 use crate::proto::Msg;
 use crate::wire::{
@@ -99,20 +100,17 @@ async fn write_one(stream: &mut TcpStream, m: &HandshakeMsg) -> Result<(), NodeE
 pub(super) fn run(inner: &Arc<Inner>, stream: TcpStream, peer: PeerInfo, dec: FrameDecoder) {
     let _ = stream.set_nodelay(true);
     let (rd, wr) = stream.into_split();
-    let (tx, rx) = mpsc::unbounded_channel();
     let kill = Arc::new(Notify::new());
     let stall = Arc::new(AtomicBool::new(false));
-    let conn = inner.net.add_peer(
-        peer.node,
-        peer.name.clone(),
-        tx,
-        kill.clone(),
-        stall.clone(),
-    );
+    let (conn, outbox) =
+        inner
+            .net
+            .add_peer(peer.node, peer.name.clone(), kill.clone(), stall.clone());
     let span = tracing::info_span!("conn", node = %inner.id, peer = %peer.node, name = %peer.name);
     info!(parent: &span, "connected");
     let limits = inner.limits.clone();
-    let w = tokio::spawn(writer(wr, rx, limits.heartbeat, stall.clone()).instrument(span.clone()));
+    let w =
+        tokio::spawn(writer(wr, outbox, limits.heartbeat, stall.clone()).instrument(span.clone()));
     let me = Arc::downgrade(inner);
     let node = peer.node;
     let r = tokio::spawn(
@@ -168,37 +166,57 @@ async fn reader(
     }
 }
 
+/// Writes queued frames, several small ones per call. A frame of a batch's
+/// size or more is written from its own buffer rather than copied.
 async fn writer(
     mut wr: OwnedWriteHalf,
-    mut rx: mpsc::UnboundedReceiver<Msg>,
+    mut outbox: Outbox,
     beat: Duration,
     stall: Arc<AtomicBool>,
 ) {
     let mut out = Vec::with_capacity(WRITE_BATCH);
+    let mut beat_frame = Vec::new();
+    if let Err(e) = encode_msg(&Msg::Sync { token: 0 }, &mut beat_frame) {
+        warn!("cannot encode the heartbeat: {e}");
+    }
     loop {
-        let first = match tokio::time::timeout(beat, rx.recv()).await {
-            Ok(Some(m)) => m,
+        let first = match tokio::time::timeout(beat, outbox.recv()).await {
+            Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(_) => Msg::Sync { token: 0 },
+            Err(_) => beat_frame.clone(),
         };
         out.clear();
         let mut next = Some(first);
-        while let Some(m) = next.take() {
-            if let Err(e) = encode_msg(&m, &mut out) {
-                // Ours to fix, not the peer's: drop the message, say so.
-                warn!("cannot encode a message, dropped: {e}");
+        let mut ok = true;
+        while let Some(f) = next.take() {
+            if f.len() >= WRITE_BATCH {
+                ok = ok && flush(&mut wr, &out, &stall).await && flush(&mut wr, &f, &stall).await;
+                out.clear();
+            } else {
+                out.extend_from_slice(&f);
             }
             if out.len() < WRITE_BATCH {
-                next = rx.try_recv().ok();
+                next = outbox.try_recv();
             }
         }
-        if stall.load(Ordering::Relaxed) {
-            continue;
-        }
-        if let Err(e) = wr.write_all(&out).await {
-            debug!("write failed: {e}");
+        if !(ok && flush(&mut wr, &out, &stall).await) {
             break;
         }
     }
     let _ = wr.shutdown().await;
+}
+
+/// Writes `bytes` (nothing while stalled by fault injection); false if
+/// the socket failed.
+async fn flush(wr: &mut OwnedWriteHalf, bytes: &[u8], stall: &AtomicBool) -> bool {
+    if bytes.is_empty() || stall.load(Ordering::Relaxed) {
+        return true;
+    }
+    match wr.write_all(bytes).await {
+        Ok(()) => true,
+        Err(e) => {
+            debug!("write failed: {e}");
+            false
+        }
+    }
 }

@@ -57,6 +57,16 @@ pub struct Limits {
     /// How long a move waits for each answer of the peer before rolling
     /// back. Default 5 s.
     pub move_timeout: Duration,
+    /// Bytes that may wait to be written to one peer. A peer that stops
+    /// reading is cut off when its queue passes this, and counts as lost;
+    /// without the bound its queue would grow without end. Keep it above
+    /// `max_frame`. Default 256 MiB.
+    pub send_queue: usize,
+    /// Bytes of moved-in processes one peer may have prepared here and not
+    /// yet committed (or aborted). A move past it is refused (the source
+    /// keeps its process), so a peer cannot fill memory with moves it never
+    /// commits. Keep it above `max_frame`. Default 256 MiB.
+    pub held_moves: usize,
 }
 
 impl Default for Limits {
@@ -67,6 +77,8 @@ impl Default for Limits {
             peer_timeout: Duration::from_secs(3),
             heartbeat: Duration::from_secs(1),
             move_timeout: Duration::from_secs(5),
+            send_queue: 256 << 20,
+            held_moves: 256 << 20,
         }
     }
 }
@@ -126,7 +138,7 @@ impl NodeBuilder {
         let addr = listener.local_addr()?;
         let id = NodeId::random();
         let inner = Arc::new_cyclic(|me: &Weak<Inner>| {
-            let net = Arc::new(NodeNet::new(id));
+            let net = Arc::new(NodeNet::new(id, self.limits.send_queue));
             Inner {
                 id,
                 name: self.name,

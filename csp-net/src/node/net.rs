@@ -1,20 +1,55 @@
 //! The node's connections as the protocol layers see them: a queue per
 //! authenticated peer.
+//!
+//! Messages are encoded as they are queued, so the queue's size in bytes
+//! is known exactly. A peer that stops reading would make its queue grow
+//! without end (our writer blocks, senders keep queueing); past
+//! [`Limits::send_queue`](super::Limits) bytes the connection is closed
+//! instead, and the peer is lost like any other: its channel ends report
+//! closed and moves to it roll back. Memory per peer stays bounded, and
+//! nothing is lost silently.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, Notify};
+use tracing::warn;
 
 use crate::chan::Net;
 use crate::proto::Msg;
+use crate::wire::encode_msg;
 use crate::NodeId;
+
+/// What the writer of one connection drains: encoded frames, and the count
+/// of their bytes still queued (the writer subtracts what it takes).
+pub(crate) struct Outbox {
+    pub(crate) rx: mpsc::UnboundedReceiver<Vec<u8>>,
+    pub(crate) queued: Arc<AtomicUsize>,
+}
+
+impl Outbox {
+    /// The next frame, waiting for one; `None` once the peer is forgotten.
+    pub(crate) async fn recv(&mut self) -> Option<Vec<u8>> {
+        let f = self.rx.recv().await?;
+        self.queued.fetch_sub(f.len(), Ordering::AcqRel);
+        Some(f)
+    }
+
+    /// The next frame if one is queued.
+    pub(crate) fn try_recv(&mut self) -> Option<Vec<u8>> {
+        let f = self.rx.try_recv().ok()?;
+        self.queued.fetch_sub(f.len(), Ordering::AcqRel);
+        Some(f)
+    }
+}
 
 struct Peer {
     name: String,
-    tx: mpsc::UnboundedSender<Msg>,
+    tx: mpsc::UnboundedSender<Vec<u8>>,
+    queued: Arc<AtomicUsize>,
     /// Which connection (a node reconnecting gets a new one).
     conn: u64,
     /// Wakes the connection's reader to close it.
@@ -27,13 +62,16 @@ struct Peer {
 pub(crate) struct NodeNet {
     me: NodeId,
     peers: Mutex<(HashMap<NodeId, Peer>, u64)>,
+    /// Bytes that may wait in one peer's queue.
+    send_queue: usize,
 }
 
 impl NodeNet {
-    pub(crate) fn new(me: NodeId) -> NodeNet {
+    pub(crate) fn new(me: NodeId, send_queue: usize) -> NodeNet {
         NodeNet {
             me,
             peers: Mutex::new((HashMap::new(), 0)),
+            send_queue,
         }
     }
 
@@ -41,17 +79,19 @@ impl NodeNet {
         self.peers.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Registers a connection to `node`; returns its connection number.
-    /// A second connection to the same node replaces the first (whose
-    /// reader then finds itself stale and leaves quietly).
+    /// Registers a connection to `node`; returns its connection number
+    /// and the queue its writer drains. A second connection to the same
+    /// node replaces the first (whose reader then finds itself stale and
+    /// leaves quietly).
     pub(crate) fn add_peer(
         &self,
         node: NodeId,
         name: String,
-        tx: mpsc::UnboundedSender<Msg>,
         kill: Arc<Notify>,
         stall: Arc<std::sync::atomic::AtomicBool>,
-    ) -> u64 {
+    ) -> (u64, Outbox) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let queued = Arc::new(AtomicUsize::new(0));
         let mut g = self.lock();
         g.1 += 1;
         let conn = g.1;
@@ -60,12 +100,13 @@ impl NodeNet {
             Peer {
                 name,
                 tx,
+                queued: queued.clone(),
                 conn,
                 kill,
                 stall,
             },
         );
-        conn
+        (conn, Outbox { rx, queued })
     }
 
     /// Closes the connection to `node` (its reader ends it and reports
@@ -118,12 +159,32 @@ impl NodeNet {
         self.lock().0.clear();
     }
 
-    /// Queues `msg` for `node`; false if it is not connected.
+    /// Queues `msg` for `node`; false if it is not connected, or if its
+    /// queue is over the limit (the connection is then being closed).
     pub(crate) fn send_to(&self, node: NodeId, msg: Msg) -> bool {
-        match self.lock().0.get(&node) {
-            Some(p) => p.tx.send(msg).is_ok(),
-            None => false,
+        let mut frame = Vec::new();
+        if let Err(e) = encode_msg(&msg, &mut frame) {
+            // Ours to fix, not the peer's: the message cannot be sent.
+            warn!(peer = %node, kind = msg.kind(), "cannot encode a message, dropped: {e}");
+            return true;
         }
+        let g = self.lock();
+        let Some(p) = g.0.get(&node) else {
+            return false;
+        };
+        let queued = p.queued.fetch_add(frame.len(), Ordering::AcqRel) + frame.len();
+        if queued > self.send_queue {
+            p.queued.fetch_sub(frame.len(), Ordering::AcqRel);
+            warn!(
+                peer = %node,
+                queued,
+                limit = self.send_queue,
+                "the peer is not reading: its send queue is over the limit, closing the connection"
+            );
+            p.kill.notify_one();
+            return false;
+        }
+        p.tx.send(frame).is_ok()
     }
 }
 

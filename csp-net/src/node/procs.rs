@@ -79,6 +79,9 @@ struct Held {
     pid: Pid,
     origin: NodeId,
     movable: Movable,
+    /// The size of the frame it came in, counted against
+    /// [`Limits::held_moves`](super::Limits).
+    bytes: usize,
 }
 
 type ResultTx = oneshot::Sender<Result<Vec<u8>, ProcessError>>;
@@ -652,6 +655,27 @@ impl Inner {
     }
 
     /// Decodes an arriving process, or says why this node cannot run it.
+    /// Whether `peer` may have `bytes` more of prepared, uncommitted moves
+    /// held here ([`Limits::held_moves`](super::Limits)).
+    fn room_to_hold(&self, peer: NodeId, bytes: usize) -> Result<(), String> {
+        let held: usize = self
+            .table()
+            .held
+            .iter()
+            .filter(|((from, _), _)| *from == peer)
+            .map(|(_, h)| h.bytes)
+            .sum();
+        let limit = self.limits.held_moves;
+        if held.saturating_add(bytes) > limit {
+            return Err(format!(
+                "node {} holds {held} bytes of uncommitted moves from this peer; \
+                 {bytes} more would pass its limit of {limit}",
+                self.name
+            ));
+        }
+        Ok(())
+    }
+
     pub(super) fn accept(&self, pid: Pid, bytes: &[u8]) -> Result<Movable, String> {
         if self.table().running.contains_key(&pid) {
             return Err(format!("process {pid} already runs on this node"));
@@ -683,7 +707,10 @@ impl Inner {
                 fresh,
             } => {
                 let pid = Pid(pid);
-                let reply = match self.accept(pid, &frozen) {
+                let reply = match self
+                    .room_to_hold(peer, frozen.len())
+                    .and_then(|()| self.accept(pid, &frozen))
+                {
                     Ok(movable) => {
                         info!(%pid, %peer, fresh, "process prepared");
                         self.table().held.insert(
@@ -692,6 +719,7 @@ impl Inner {
                                 pid,
                                 origin: NodeId(origin),
                                 movable,
+                                bytes: frozen.len(),
                             },
                         );
                         Msg::Prepared { token }

@@ -1,0 +1,165 @@
+//! Per-peer memory bounds: an authenticated peer that stops reading, or
+//! that prepares moves it never commits, cannot make a node hold memory
+//! without end (`Limits::send_queue`, `Limits::held_moves`).
+
+#[path = "shared/rogue.rs"]
+mod rogue;
+
+use std::time::Duration;
+
+use csp::migrate::Frozen;
+use csp::prelude::*;
+use csp_net::proto::Msg;
+use csp_net::wire::{decode_msg, encode_msg, FrameDecoder};
+use csp_net::{Limits, Node, NodeId};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const SECRET: &[u8] = b"bounds secret";
+
+/// Carries `data` in its frame, so its frozen form is as large as `data`.
+#[process]
+async fn ballast(data: Vec<u8>) -> u64 {
+    data.len() as u64
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// A node whose only way to drop a peer in these tests is a bound: the
+/// peer and move timeouts are far longer than the tests' guard times.
+async fn node(limits: Limits) -> Node {
+    Node::builder()
+        .name("target")
+        .secret(SECRET)
+        .limits(Limits {
+            peer_timeout: Duration::from_secs(120),
+            move_timeout: Duration::from_secs(120),
+            ..limits
+        })
+        .start()
+        .await
+        .unwrap()
+}
+
+#[test]
+fn a_peer_that_stops_reading_is_cut_off() {
+    rt().block_on(async {
+        let target = node(Limits {
+            send_queue: 4 << 20,
+            ..Limits::default()
+        })
+        .await;
+        let me = NodeId::random();
+        let (mut s, _) = rogue::authenticate(target.addr(), SECRET, me).await;
+        assert!(target.peers().iter().any(|(id, _)| *id == me));
+        // 48 moves of 1 MiB each, never read: far more than the socket
+        // buffers hold, so the node's queue for the peer passes 4 MiB.
+        let mut spawns = tokio::task::JoinSet::new();
+        for _ in 0..48 {
+            let target = target.clone();
+            spawns.spawn(async move {
+                match target.spawn_on(me, ballast(vec![1u8; 1 << 20])).await {
+                    Ok(_) => panic!("a move to a peer that never answers succeeded"),
+                    Err(e) => e.process,
+                }
+            });
+        }
+        let all = async {
+            let mut back = Vec::new();
+            while let Some(r) = spawns.join_next().await {
+                back.push(r.unwrap());
+            }
+            back
+        };
+        let back = tokio::time::timeout(Duration::from_secs(60), all)
+            .await
+            .expect("the moves neither completed nor failed: the queue grew without bound");
+        // Each process came back whole, and still runs here.
+        for p in back {
+            assert_eq!(csp::spawn(p).join().await.unwrap(), 1 << 20);
+        }
+        assert!(closed_by_peer(&mut s).await, "the node kept the connection");
+    });
+}
+
+use rogue::closed_by_peer;
+
+/// Sends `msg` to the node.
+async fn send(s: &mut TcpStream, msg: &Msg) {
+    let mut out = Vec::new();
+    encode_msg(msg, &mut out).unwrap();
+    s.write_all(&out).await.unwrap();
+}
+
+/// The node's next answer to a move (heartbeats skipped).
+async fn answer(s: &mut TcpStream, dec: &mut FrameDecoder) -> Msg {
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        while let Some(f) = dec.next_frame().unwrap() {
+            match decode_msg::<Msg>(&f).unwrap() {
+                Msg::Sync { .. } => {}
+                m => return m,
+            }
+        }
+        let n = tokio::time::timeout(Duration::from_secs(30), s.read(&mut buf))
+            .await
+            .expect("no answer from the node")
+            .unwrap();
+        assert!(n > 0, "the node closed the connection");
+        dec.push(&buf[..n]);
+    }
+}
+
+#[test]
+fn uncommitted_moves_past_the_limit_are_refused() {
+    rt().block_on(async {
+        let mut p = ballast(vec![9u8; 100_000]);
+        let frozen = Frozen::freeze(&mut p).unwrap().to_bytes();
+        let n = frozen.len();
+        // Room for three held moves, not four.
+        let target = node(Limits {
+            held_moves: 3 * n + n / 2,
+            ..Limits::default()
+        })
+        .await;
+        let me = NodeId::random();
+        let (mut s, mut dec) = rogue::authenticate(target.addr(), SECRET, me).await;
+        let prepare = |token: u64| Msg::Prepare {
+            token,
+            pid: 1000 + token,
+            origin: me.0,
+            frozen: frozen.clone(),
+            fresh: true,
+        };
+        for token in 0..3 {
+            send(&mut s, &prepare(token)).await;
+            match answer(&mut s, &mut dec).await {
+                Msg::Prepared { token: t } => assert_eq!(t, token),
+                m => panic!("move {token}: expected Prepared, got {m:?}"),
+            }
+        }
+        send(&mut s, &prepare(3)).await;
+        match answer(&mut s, &mut dec).await {
+            Msg::Refused { token: 3, reason } => {
+                assert!(reason.contains("limit"), "reason: {reason}")
+            }
+            m => panic!("the fourth held move: expected Refused, got {m:?}"),
+        }
+        // An aborted move frees its room.
+        send(&mut s, &Msg::Abort { token: 0 }).await;
+        send(&mut s, &prepare(4)).await;
+        match answer(&mut s, &mut dec).await {
+            Msg::Prepared { token: 4 } => {}
+            m => panic!("after an abort: expected Prepared, got {m:?}"),
+        }
+        // Nothing held runs until committed, and the peer is still served.
+        assert!(target.processes().is_empty());
+        assert!(target.peers().iter().any(|(id, _)| *id == me));
+    });
+}
