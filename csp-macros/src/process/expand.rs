@@ -307,6 +307,7 @@ impl Ctx<'_> {
         let variants: Vec<_> = (0..self.l.pauses.len())
             .map(|i| format_ident!("P{}", i))
             .collect();
+        let locations = self.l.pauses.iter().map(|p| location(p.at));
         quote! {
             impl ::csp::__private::Process for #frame {
                 type Output = #out;
@@ -338,6 +339,13 @@ impl Ctx<'_> {
                     match &self.#opf {
                         #op_enum::None => "start",
                         #( #op_enum::#variants(o) => ::csp::__private::PauseOp::describe_op(o), )*
+                    }
+                }
+
+                fn pause_location(&self) -> ::core::option::Option<(&'static str, u32)> {
+                    match &self.#opf {
+                        #op_enum::None => ::core::option::Option::None,
+                        #( #op_enum::#variants(o) => ::csp::__private::PauseOp::locate_op(o).or(#locations), )*
                     }
                 }
 
@@ -725,6 +733,21 @@ impl Ctx<'_> {
                     return ::csp::__private::Poll::Pending;
                 }
             }
+        }
+    }
+}
+
+/// A pause point's own `pause_location`: its line, read from its span, in
+/// the file `file!()` names (expanded in the generated code, that is the
+/// file the `#[process]` item is written in). `None` where the compiler
+/// gives no line (rustc before 1.88 says 0), so `ps` shows nothing rather
+/// than a wrong line.
+fn location(at: Span) -> TokenStream {
+    match u32::try_from(at.start().line) {
+        Ok(0) | Err(_) => quote!(::core::option::Option::None),
+        Ok(line) => {
+            let line = proc_macro2::Literal::u32_unsuffixed(line);
+            quote!(::core::option::Option::Some((::core::file!(), #line)))
         }
     }
 }

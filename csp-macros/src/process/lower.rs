@@ -857,6 +857,7 @@ impl Lowerer<'_> {
                 has_default: alt.default.is_some(),
             },
             result: format_ident!("__csp_r{}", self.next_pause, span = at),
+            at: mac.path.span(),
         };
         self.next_pause += 1;
         let arm_ix = pause.result.clone();

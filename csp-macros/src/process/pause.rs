@@ -181,6 +181,10 @@ pub(crate) struct Pause {
     pub(crate) kind: PauseKind,
     /// The local its result is bound to when the process resumes.
     pub(crate) result: Ident,
+    /// Where it waits, as written: the `.await`, or the `par!`/`alt!`
+    /// path. The frame reports this line (`Process::pause_location`), so
+    /// an operator sees which line a process is parked at.
+    pub(crate) at: Span,
 }
 
 fn last_segment(e: &Expr) -> Option<String> {
@@ -796,6 +800,7 @@ impl Hoister<'_> {
                         question: None,
                         kind,
                         result,
+                        at: span,
                     });
                 }
             }
@@ -853,6 +858,7 @@ impl Hoister<'_> {
                         question: None,
                         kind,
                         result,
+                        at: span,
                     });
                 }
             }

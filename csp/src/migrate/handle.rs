@@ -58,9 +58,9 @@ pub(crate) trait Drivable: Send + 'static {
     fn freeze(&mut self) -> Result<Frozen, FreezeError>;
     /// Withdraws the pending operation (see `Process::settle`).
     fn settle_now(&mut self);
-    /// What it waits in, if the driver should record it for operators
-    /// (only node-run processes pay for that).
-    fn pause(&self) -> Option<&'static str> {
+    /// What it waits in and where, if the driver should record it for
+    /// operators (only node-run processes pay for that).
+    fn pause(&self) -> Option<Paused> {
         None
     }
     /// The frame itself, for a node that moves it (see [`Movable`]).
@@ -106,6 +106,8 @@ pub(crate) trait ErasedFrame: Send + 'static {
     fn settle_erased(&mut self);
     /// See `Process::pause_point`.
     fn pause_point_erased(&self) -> &'static str;
+    /// See `Process::pause_location`.
+    fn pause_location_erased(&self) -> Option<(&'static str, u32)>;
 }
 
 impl<P: Migratable> ErasedFrame for P {
@@ -138,6 +140,9 @@ impl<P: Migratable> ErasedFrame for P {
     }
     fn pause_point_erased(&self) -> &'static str {
         self.pause_point()
+    }
+    fn pause_location_erased(&self) -> Option<(&'static str, u32)> {
+        self.pause_location()
     }
 }
 
@@ -185,8 +190,11 @@ impl Drivable for Hosted {
     fn settle_now(&mut self) {
         self.frame.settle_erased()
     }
-    fn pause(&self) -> Option<&'static str> {
-        Some(self.frame.pause_point_erased())
+    fn pause(&self) -> Option<Paused> {
+        Some(Paused {
+            point: self.frame.pause_point_erased(),
+            location: self.frame.pause_location_erased(),
+        })
     }
     fn into_movable(self) -> Movable {
         Movable { frame: self.frame }
@@ -258,12 +266,17 @@ impl Stopper {
     /// `"send"`, `"alt"`, ... (see `Process::pause_point`), `"start"`
     /// before it ran.
     pub fn pause_point(&self) -> &'static str {
+        self.paused().0
+    }
+
+    /// What the process waited in after its last step and where in the
+    /// source, as [`pause_point`](Stopper::pause_point) and
+    /// `Process::pause_location` say (`("start", None)` before it ran).
+    /// Read together, so the line is always the one of that pause point,
+    /// never of the step before or after.
+    pub fn paused(&self) -> (&'static str, Option<(&'static str, u32)>) {
         let p = *self.0.pause.lock().unwrap_or_else(|e| e.into_inner());
-        if p.is_empty() {
-            "start"
-        } else {
-            p
-        }
+        (p.point, p.location)
     }
 
     /// See [`HostedHandle::stop`].
@@ -330,7 +343,25 @@ struct Control {
     reply: Mutex<(Option<Request>, bool)>,
     waker: AtomicWaker,
     /// What the process waited in after its last step (node-run only).
-    pause: Mutex<&'static str>,
+    pause: Mutex<Paused>,
+}
+
+/// What a process waited in after its last step, and where: recorded
+/// together, so a reader never pairs one step's point with another's line.
+#[derive(Clone, Copy)]
+pub(crate) struct Paused {
+    point: &'static str,
+    location: Option<(&'static str, u32)>,
+}
+
+impl Default for Paused {
+    /// Not run yet.
+    fn default() -> Paused {
+        Paused {
+            point: "start",
+            location: None,
+        }
+    }
 }
 
 impl Control {

@@ -191,6 +191,30 @@ pub trait Process: Unpin {
     fn pause_point(&self) -> &'static str {
         "start"
     }
+
+    /// Where in the source the process waits now, as `(file, line)`, for
+    /// operators: `cspctl ps` shows `in recv` at `src/worker.rs:42`, so one
+    /// can open the line a stuck process is parked at instead of guessing
+    /// which of its receives it is. The line is that of the pause point's
+    /// `.await` (of the `par!` or `alt!` for those), read by `#[process]`
+    /// when it compiles the function; the file is what `file!()` names
+    /// where the function is written (the path rustc was given, relative
+    /// to the workspace root under cargo). Neither is stored in the frame,
+    /// so a moved or checkpointed process reports the lines of the binary
+    /// that runs it.
+    ///
+    /// A nested call reports its callee's location, the place where the
+    /// process really waits (as [`pause_point`](Process::pause_point)
+    /// reports its callee's kind); if the callee has none, the line of the
+    /// call. `par!` and `alt!` report their own line.
+    ///
+    /// `None` before the first step, and where no line is known: this
+    /// default, for hand-written `Process` impls (which therefore keep
+    /// compiling), and frames built by a compiler older than 1.88, whose
+    /// procedural macros cannot read line numbers.
+    fn pause_location(&self) -> Option<(&'static str, u32)> {
+        None
+    }
 }
 
 /// What a frame does with the operation it is paused in: poll it, settle
@@ -214,6 +238,12 @@ pub trait PauseOp {
     }
     /// See [`Process::pause_point`].
     fn describe_op(&self) -> &'static str;
+    /// Where a nested frame waits (see [`Process::pause_location`]);
+    /// `None` for every other operation, whose location is the pause point
+    /// that holds it.
+    fn locate_op(&self) -> Option<(&'static str, u32)> {
+        None
+    }
 }
 
 impl<P: Process> PauseOp for P {
@@ -232,6 +262,9 @@ impl<P: Process> PauseOp for P {
     }
     fn describe_op(&self) -> &'static str {
         self.pause_point()
+    }
+    fn locate_op(&self) -> Option<(&'static str, u32)> {
+        self.pause_location()
     }
 }
 
