@@ -105,7 +105,10 @@
 //! `cspctl` (a binary of this crate) lists nodes and processes, moves,
 //! checkpoints and restores them through each node's admin endpoint
 //! ([`proto::AdminReq`]), authenticated like any peer; `csp-node` runs a
-//! node as its own OS process.
+//! node as its own OS process. `cspctl ps` shows what each process waits
+//! in and at which source line (`file:line`, from
+//! `csp::Process::pause_location`), so a stuck process points at the
+//! receive or send it is parked in.
 //!
 //! # Failure
 //!
@@ -114,6 +117,14 @@
 //! every [`Limits::heartbeat`]). Then channel ends homed there report
 //! closed, moves to it roll back, and join handles of processes that ran
 //! there report [`ProcessError::Lost`].
+//!
+//! A peer is untrusted input, and what it can make a node hold is bounded:
+//! one frame at most [`Limits::max_frame`] (checked before allocating);
+//! buffered values by each channel's capacity (credit); bytes queued for
+//! it by [`Limits::send_queue`] (a peer that stops reading is cut off and
+//! lost, rather than growing the queue); and moves it prepared but never
+//! committed by [`Limits::held_moves`] (further moves are refused, the
+//! source keeps its process).
 
 mod chan;
 mod ids;

@@ -289,6 +289,13 @@ pub struct PsRow {
     /// `moving`, or `in recv` (what it waits in: see
     /// `ProcessInfo::waiting_in`).
     pub state: String,
+    /// Where in the source it waits: file (as `file!()` names it) and
+    /// line, from `ProcessInfo::waiting_at`. `None` before it ran, where
+    /// its frame knows no line, and in a reply from a node built before
+    /// rows had this field (serde reads a missing `Option` as `None`, so
+    /// such a listing still decodes; a value of the wrong shape is a
+    /// decode error).
+    pub at: Option<(String, u32)>,
 }
 
 /// A node's answer to an [`AdminReq`].

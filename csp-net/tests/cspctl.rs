@@ -47,6 +47,54 @@ fn strs(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
 
+/// `pid`'s row of `cspctl ps` on `node`, once it shows the process in a
+/// receive. The test has just taken the process's answer, so for an
+/// instant it may still show the send that answer came from (the node
+/// records a pause point when the step that reached it returns): ask
+/// again, a bounded number of times, until the row shows the receive.
+async fn row_in_recv(node: &str, pid: &str) -> String {
+    for _ in 0..100 {
+        let (ok, out, err) = ctl(node.to_string(), strs(&["ps"])).await;
+        assert!(ok, "{out}{err}");
+        let row = out
+            .lines()
+            .find(|l| l.starts_with(pid))
+            .unwrap_or_else(|| panic!("no row for {pid} in:\n{out}"))
+            .to_string();
+        if row.contains("in recv") {
+            return row;
+        }
+        assert!(
+            row.contains("in send"),
+            "neither in recv nor in send: {row}"
+        );
+    }
+    panic!("{pid} never showed as waiting in recv");
+}
+
+/// The `file:line` a `ps` row ends with: the file as the node's build
+/// named it (relative to the workspace) and the text of that line, read
+/// from the source, so the check follows the code if it moves.
+fn source_line(row: &str) -> (String, String) {
+    let at = row.split_whitespace().last().expect("a row has columns");
+    let (file, line) = at
+        .rsplit_once(':')
+        .unwrap_or_else(|| panic!("`{at}` is not file:line in: {row}"));
+    let line: usize = line
+        .parse()
+        .unwrap_or_else(|_| panic!("bad line in: {row}"));
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("csp-net sits in the workspace");
+    let text = std::fs::read_to_string(root.join(file))
+        .unwrap_or_else(|e| panic!("{file} (from {row}): {e}"));
+    let src = text
+        .lines()
+        .nth(line - 1)
+        .unwrap_or_else(|| panic!("{file} has no line {line}"));
+    (file.to_string(), src.to_string())
+}
+
 #[test]
 fn cspctl_lists_moves_checkpoints_and_restores() {
     let (b, b_addr, b_id) = csp_node("bravo", None);
@@ -85,9 +133,12 @@ fn cspctl_lists_moves_checkpoints_and_restores() {
             ok && out.contains(&pid) && out.contains("Wanderer"),
             "{out}"
         );
-        // Waiting for its next input (or, an instant earlier, still in the
-        // send whose value the test just took).
-        assert!(out.contains("in recv") || out.contains("in send"), "{out}");
+        // Waiting for its next input, at the line of that receive.
+        let row = row_in_recv(&b_addr, &pid).await;
+        assert!(row.contains("Wanderer"), "{row}");
+        let (file, line) = source_line(&row);
+        assert!(file.ends_with("tests/shared/procs.rs"), "{row}");
+        assert!(line.contains("input.recv().await"), "{row} is at: {line}");
 
         // Move it from bravo to charlie.
         let to = format!("{c_id}");

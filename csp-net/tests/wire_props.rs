@@ -12,6 +12,7 @@
 use std::cell::Cell;
 use std::fmt::Debug;
 
+use csp_net::proto::{AdminResp, PsRow};
 use csp_net::wire::{
     decode_msg, encode_frame, encode_msg, FrameDecoder, HandshakeMsg, WireError, HEADER_LEN,
     NONCE_LEN,
@@ -32,12 +33,14 @@ const MSG_ROUND_TRIP_CASES: u32 = 10_000;
 const RANDOM_PAYLOAD_CASES: u32 = 20_000;
 const HANDSHAKE_MUTATION_CASES: u32 = 25_000;
 const OTHER_MUTATION_CASES: u32 = 10_000;
+const PS_MUTATION_CASES: u32 = 5_000;
 const TOTAL_CASES: u32 = RANDOM_STREAM_CASES
     + FRAME_ROUND_TRIP_CASES
     + MSG_ROUND_TRIP_CASES
     + RANDOM_PAYLOAD_CASES
     + HANDSHAKE_MUTATION_CASES
-    + OTHER_MUTATION_CASES;
+    + OTHER_MUTATION_CASES
+    + PS_MUTATION_CASES;
 const _: () = assert!(TOTAL_CASES >= 100_000);
 
 fn config(cases: u32) -> Config {
@@ -540,4 +543,76 @@ fn mutated_other_messages_never_panic() {
         },
     ];
     check_decoder(samples, OTHER_MUTATION_CASES);
+}
+
+fn ps_row(at: Option<(&str, u32)>) -> PsRow {
+    PsRow {
+        pid: 0x91f3_cbb6_eaf9_8f7f,
+        name: "Wanderer".into(),
+        origin: 7,
+        state: "in recv".into(),
+        at: at.map(|(f, l)| (f.to_string(), l)),
+    }
+}
+
+/// `cspctl ps` answers: rows with a source location and without.
+#[test]
+fn mutated_ps_replies_never_panic() {
+    let samples = vec![
+        AdminResp::Ps(vec![
+            ps_row(Some(("csp-net/tests/shared/procs.rs", 13))),
+            ps_row(None),
+        ]),
+        AdminResp::Ps(vec![]),
+    ];
+    check_decoder(samples, PS_MUTATION_CASES);
+}
+
+/// A `ps` row as a node built before rows had `at` sends it.
+#[derive(Serialize)]
+struct RowWithoutAt {
+    pid: u64,
+    name: String,
+    origin: u64,
+    state: String,
+}
+
+/// A `ps` row whose `at` is not a (file, line) pair.
+#[derive(Serialize)]
+struct RowWithBadAt {
+    pid: u64,
+    name: String,
+    origin: u64,
+    state: String,
+    at: String,
+}
+
+fn decode_row<M: Serialize>(m: &M) -> Result<PsRow, WireError> {
+    let bytes = frame_of(m).expect("encodes");
+    decode_msg::<PsRow>(&bytes[HEADER_LEN..])
+}
+
+#[test]
+fn a_ps_row_without_a_location_reads_as_unknown() {
+    let old = RowWithoutAt {
+        pid: 1,
+        name: "Wanderer".into(),
+        origin: 2,
+        state: "in recv".into(),
+    };
+    let row = decode_row(&old).expect("an older node's row still decodes");
+    assert_eq!(row.at, None);
+    assert_eq!((row.pid, row.state.as_str()), (1, "in recv"));
+}
+
+#[test]
+fn a_ps_row_with_a_malformed_location_is_a_decode_error() {
+    let bad = RowWithBadAt {
+        pid: 1,
+        name: "Wanderer".into(),
+        origin: 2,
+        state: "in recv".into(),
+        at: "procs.rs:13".into(),
+    };
+    assert!(matches!(decode_row(&bad), Err(WireError::Decode(_))));
 }

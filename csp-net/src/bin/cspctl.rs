@@ -8,6 +8,11 @@
 //! cspctl --node ADDR --secret S restore <file> [--on ADDR]
 //! ```
 //!
+//! `ps` prints one row a process: pid, frame type, state (`moving`, or
+//! what it waits in: `in recv`, `in send`, ...), the node holding its join
+//! handle, and `AT`, the `file:line` of the pause point it waits at (`-`
+//! before it ran, or where its build could not read lines).
+//!
 //! It joins the cluster for the one request (a node of its own, named
 //! `cspctl`, authenticated with the cluster secret like any peer), asks
 //! the node at `--node` (or `--on` for `restore`), prints the answer and
@@ -88,10 +93,18 @@ fn main() {
             }
         }
         AdminResp::Ps(v) => {
-            println!("{:<16}  {:<20}  {:<14}  ORIGIN", "PID", "TYPE", "STATE");
+            // AT last: a path has no width to pad to.
+            println!(
+                "{:<16}  {:<20}  {:<14}  {:<16}  AT",
+                "PID", "TYPE", "STATE", "ORIGIN"
+            );
             for p in v {
+                let at = match &p.at {
+                    Some((file, line)) => format!("{file}:{line}"),
+                    None => "-".to_string(),
+                };
                 println!(
-                    "{:016x}  {:<20}  {:<14}  {:016x}",
+                    "{:016x}  {:<20}  {:<14}  {:016x}  {at}",
                     p.pid, p.name, p.state, p.origin
                 );
             }

@@ -41,6 +41,7 @@ impl Inner {
                         } else {
                             format!("in {}", p.waiting_in)
                         },
+                        at: p.waiting_at.map(|(file, line)| (file.to_string(), line)),
                     })
                     .collect(),
             ),

@@ -115,6 +115,9 @@ pub struct ProcessInfo {
     /// `"alt"`, `"par"`, `"sleep"`, `"yield"`, `"effect"`, `"migrate_to"`
     /// (a nested call shows its callee's), or `"start"`.
     pub waiting_in: &'static str,
+    /// Where in the source it waits, as `(file, line)`: see
+    /// `csp::Process::pause_location` (`None` before it ran).
+    pub waiting_at: Option<(&'static str, u32)>,
 }
 
 /// A handle to a process started through a node: its id (to move it) and
@@ -354,12 +357,16 @@ impl Inner {
             .table()
             .running
             .iter()
-            .map(|(pid, e)| ProcessInfo {
-                pid: *pid,
-                name: e.name.clone(),
-                origin: e.origin,
-                moving: e.moving,
-                waiting_in: e.stopper.pause_point(),
+            .map(|(pid, e)| {
+                let (waiting_in, waiting_at) = e.stopper.paused();
+                ProcessInfo {
+                    pid: *pid,
+                    name: e.name.clone(),
+                    origin: e.origin,
+                    moving: e.moving,
+                    waiting_in,
+                    waiting_at,
+                }
             })
             .collect();
         v.sort_by_key(|p| p.pid);

@@ -13,7 +13,7 @@ use tokio::net::TcpStream;
 /// returns once the node lists it as a peer. The decoder holds any bytes
 /// that followed and takes frames up to 1 GiB (the tests read what the
 /// node sends).
-pub async fn authenticate(
+pub(crate) async fn authenticate(
     addr: std::net::SocketAddr,
     secret: &[u8],
     me: NodeId,
@@ -65,7 +65,7 @@ pub async fn authenticate(
 
 /// Reads until the node closes the connection; true if it did within the
 /// guard time (30 s, far beyond any bound under test).
-pub async fn closed_by_peer(s: &mut TcpStream) -> bool {
+pub(crate) async fn closed_by_peer(s: &mut TcpStream) -> bool {
     let mut buf = vec![0u8; 64 * 1024];
     let read_all = async {
         loop {
