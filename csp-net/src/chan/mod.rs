@@ -355,7 +355,11 @@ impl Channels {
                 // A message for a channel that is gone (every remote end
                 // detached and it was dropped here) is late, not hostile.
                 if let Some(c) = c {
-                    c.lock().on_msg(node, msg, &mut out)?;
+                    let mut h = c.lock();
+                    h.on_msg(node, msg, &mut out)?;
+                    // Queue under the lock, as the pumps do (see below).
+                    self.flush(std::mem::take(&mut out));
+                    drop(h);
                     c.wake();
                 }
             }
@@ -371,6 +375,14 @@ impl Channels {
                             return Err(format!("node {node:x} is not the home of proxy {proxy}"));
                         }
                         p.on_msg(msg, &mut out)?;
+                        // Queue under the lock: a `Return` made here must
+                        // reach the home before the demand the proxy's
+                        // pump reports next, which already counts the
+                        // returned value as received; queued after the
+                        // lock, the demand could overtake it and the home
+                        // would ship the next value ahead of the returned
+                        // one (a reorder seen under load).
+                        self.flush(std::mem::take(&mut out));
                         drop(p);
                         c.wake();
                     }
