@@ -202,6 +202,8 @@ pub mod prelude {
 pub mod __private {
     pub use crate::alt::{AfterGuard, AltCore, Guard, RecvGuard, SendGuard};
     #[cfg(feature = "migration")]
+    pub use crate::migrate::serde_bytes::option as serde_bytes_option;
+    #[cfg(feature = "migration")]
     pub use crate::migrate::{
         EncodeOutput, EncodeOutputFallback, Migratable, OutWrap, OutputEncoder, ProcessType,
     };

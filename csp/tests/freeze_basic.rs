@@ -44,3 +44,34 @@ fn freeze_and_thaw_keeps_the_total() {
         assert_eq!(*out.downcast::<u64>().unwrap(), 10);
     });
 }
+
+/// Keeps a byte buffer across a pause, and one local of another type for
+/// comparison.
+#[process]
+async fn buffers(blob: Vec<u8>, words: Vec<u16>, input: Receiver<u8>) -> (Vec<u8>, Vec<u16>, u8) {
+    let x: u8 = input.recv().await.unwrap_or(0);
+    (blob, words, x)
+}
+
+#[test]
+fn a_byte_vector_local_is_frozen_as_bytes() {
+    csp::run(async {
+        let (tx, rx) = channel();
+        // 0xff as a MessagePack integer takes two bytes: as an array the
+        // blob would be twice its length.
+        let blob = vec![0xffu8; 100_000];
+        let mut p = buffers(blob.clone(), vec![7, 8, 9], rx);
+        let frozen = Frozen::freeze(&mut p).unwrap();
+        let len = frozen.frame_len();
+        assert!(
+            (100_000..100_200).contains(&len),
+            "a 100 000-byte Vec<u8> frozen into {len} bytes of frame"
+        );
+        let back = Frozen::from_bytes(&frozen.to_bytes()).unwrap();
+        drop(frozen);
+        let h = spawn_process(back.thaw::<Buffers>().unwrap());
+        tx.send(5).await.unwrap();
+        let (b, w, x) = h.join().await.unwrap();
+        assert_eq!((b == blob, w, x), (true, vec![7, 8, 9], 5));
+    });
+}

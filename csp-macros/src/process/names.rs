@@ -21,6 +21,12 @@ pub(crate) fn key(id: &syn::Ident) -> String {
     s.strip_prefix("r#").map(str::to_string).unwrap_or(s)
 }
 
+/// The identifiers of a path's segments, in order (`std::vec::Vec<u8>` is
+/// `["std", "vec", "Vec"]`).
+pub(crate) fn segments(p: &syn::Path) -> Vec<String> {
+    p.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
 #[derive(Default)]
 struct Uses(Names);
 

@@ -251,12 +251,7 @@ pub(crate) fn classify(errs: &mut Errors, a: &ExprAwait) -> Option<PauseKind> {
 /// Paths that are certainly not #[process] fns: associated functions
 /// (`Box::pin`, `Foo::new`) and the standard library.
 fn surely_not_process(p: &syn::ExprPath) -> bool {
-    let segs: Vec<String> = p
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
+    let segs = super::names::segments(&p.path);
     let (Some(first), Some(_)) = (segs.first(), segs.last()) else {
         return false;
     };

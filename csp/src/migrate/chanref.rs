@@ -82,6 +82,38 @@ pub mod serde_bytes_compat {
         }
         d.deserialize_byte_buf(V)
     }
+
+    /// `Option<Vec<u8>>` as nil or bin: a `#[process]` frame's `Vec<u8>`
+    /// field (frame fields are options).
+    pub mod option {
+        use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+        /// Borrows the bytes to write them (no copy of a large buffer).
+        struct Ref<'a>(&'a [u8]);
+
+        impl Serialize for Ref<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_bytes(self.0)
+            }
+        }
+
+        #[derive(Deserialize)]
+        #[serde(transparent)]
+        struct Bytes(#[serde(with = "super")] Vec<u8>);
+
+        /// Writes nil, or `v` as bin.
+        pub fn serialize<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+            match v {
+                None => s.serialize_none(),
+                Some(b) => s.serialize_some(&Ref(b)),
+            }
+        }
+
+        /// Reads nil, or bin (or an array of bytes).
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+            Ok(Option::<Bytes>::deserialize(d)?.map(|b| b.0))
+        }
+    }
 }
 
 /// A channel end as serialized: a local reference (`chan` is the id in

@@ -24,6 +24,13 @@
 //! N)]`) and a schema fingerprint (a hash of its fields' names and types and
 //! of its pause points). Thawing bytes whose identity does not match is an
 //! error that says which part differs.
+//!
+//! Frames are MessagePack (rmp-serde). A parameter or local written as
+//! `Vec<u8>` is stored as one MessagePack bin rather than serde's default
+//! array of integers (up to twice the bytes, and decoded one integer at a
+//! time), so a process carrying a buffer moves at stream speed; reading
+//! also accepts the array form. A `Vec<u8>` nested in another type keeps
+//! serde's default: wrap it with [`serde_bytes`] to get the same.
 
 pub(crate) mod chanref;
 mod frozen;
