@@ -179,7 +179,7 @@ async fn writer(
     if let Err(e) = encode_msg(&Msg::Sync { token: 0 }, &mut beat_frame) {
         warn!("cannot encode the heartbeat: {e}");
     }
-    loop {
+    'conn: loop {
         let first = match tokio::time::timeout(beat, outbox.recv()).await {
             Ok(Some(f)) => f,
             Ok(None) => break,
@@ -187,10 +187,12 @@ async fn writer(
         };
         out.clear();
         let mut next = Some(first);
-        let mut ok = true;
         while let Some(f) = next.take() {
             if f.len() >= WRITE_BATCH {
-                ok = ok && flush(&mut wr, &out, &stall).await && flush(&mut wr, &f, &stall).await;
+                // What is batched goes first, then the large frame as is.
+                if !(flush(&mut wr, &out, &stall).await && flush(&mut wr, &f, &stall).await) {
+                    break 'conn;
+                }
                 out.clear();
             } else {
                 out.extend_from_slice(&f);
@@ -199,7 +201,7 @@ async fn writer(
                 next = outbox.try_recv();
             }
         }
-        if !(ok && flush(&mut wr, &out, &stall).await) {
+        if !flush(&mut wr, &out, &stall).await {
             break;
         }
     }
