@@ -9,6 +9,9 @@
 //! handle), the process moves from `a` to `b`. Faults are injected only
 //! between `a` and `b`, so `c` stays in touch with wherever the process is.
 
+#[path = "../csp-net/tests/shared/rt.rs"]
+mod rt;
+
 use csp::prelude::*;
 use csp_net::{FaultAt, FaultDo, MigrateError, Node, Spawned};
 
@@ -77,11 +80,7 @@ fn where_is(cl: &Cluster, h: &Spawned<u64>) -> (bool, bool) {
 }
 
 fn case(fault_on_dest: bool, at: FaultAt, act: FaultDo, expect: Expect) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = rt::rt();
     rt.block_on(async {
         let cl = cluster().await;
         let (tx, rx) = channel::<u64>();

@@ -5,6 +5,8 @@
 use csp::prelude::*;
 use csp_net::{MigrateError, Node, NodeError};
 
+#[path = "../csp-net/tests/shared/rt.rs"]
+mod rt;
 // `wanderer` (moves itself on request) is shared with csp-net's tests.
 #[path = "../csp-net/tests/shared/procs.rs"]
 #[allow(dead_code)]
@@ -34,21 +36,9 @@ async fn node(name: &str) -> Node {
         .expect("node starts")
 }
 
-fn rt() -> tokio::runtime::Runtime {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter("warn")
-        .with_test_writer()
-        .try_init();
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 #[test]
 fn nodes_authenticate_and_list_each_other() {
-    rt().block_on(async {
+    rt::rt().block_on(async {
         let a = node("a").await;
         let b = node("b").await;
         let id = a.connect(b.addr()).await.unwrap();
@@ -64,7 +54,7 @@ fn nodes_authenticate_and_list_each_other() {
 
 #[test]
 fn a_wrong_secret_is_refused_with_the_reason() {
-    rt().block_on(async {
+    rt::rt().block_on(async {
         let a = node("a").await;
         let intruder = Node::builder()
             .name("intruder")
@@ -89,7 +79,7 @@ fn a_wrong_secret_is_refused_with_the_reason() {
 
 #[test]
 fn spawn_on_runs_a_process_on_the_peer_with_remote_channels() {
-    rt().block_on(async {
+    rt::rt().block_on(async {
         let a = node("a").await;
         let b = node("b").await;
         let bid = a.connect(b.addr()).await.unwrap();
@@ -114,7 +104,7 @@ fn spawn_on_runs_a_process_on_the_peer_with_remote_channels() {
 
 #[test]
 fn migrate_moves_a_running_process_and_nothing_is_lost() {
-    rt().block_on(async {
+    rt::rt().block_on(async {
         let a = node("a").await;
         let b = node("b").await;
         let c = node("c").await;
@@ -160,7 +150,7 @@ fn migrate_moves_a_running_process_and_nothing_is_lost() {
 
 #[test]
 fn moving_a_process_that_is_not_there_is_an_error() {
-    rt().block_on(async {
+    rt::rt().block_on(async {
         let a = node("a").await;
         let b = node("b").await;
         let bid = a.connect(b.addr()).await.unwrap();
@@ -196,7 +186,7 @@ fn moving_a_process_that_is_not_there_is_an_error() {
 
 #[test]
 fn a_process_moves_itself_with_migrate_to() {
-    rt().block_on(async {
+    rt::rt().block_on(async {
         let a = node("a").await;
         let b = node("b").await;
         let bid = a.connect(b.addr()).await.unwrap();
@@ -231,7 +221,7 @@ fn a_process_moves_itself_with_migrate_to() {
 
 #[test]
 fn a_peer_that_does_not_accept_a_type_refuses_it_and_the_sender_keeps_it() {
-    rt().block_on(async {
+    rt::rt().block_on(async {
         let a = node("a").await;
         let picky = Node::builder()
             .name("picky")
@@ -284,7 +274,7 @@ async fn maker(out: Sender<Receiver<u64>>) {
 
 #[test]
 fn channel_ends_homed_on_a_silent_peer_fail_within_the_peer_timeout() {
-    rt().block_on(async {
+    rt::rt().block_on(async {
         let limits = csp_net::Limits {
             peer_timeout: std::time::Duration::from_millis(600),
             heartbeat: std::time::Duration::from_millis(100),
@@ -331,7 +321,7 @@ fn channel_ends_homed_on_a_silent_peer_fail_within_the_peer_timeout() {
 
 #[test]
 fn a_checkpoint_taken_on_one_node_is_restored_on_another() {
-    rt().block_on(async {
+    rt::rt().block_on(async {
         let (a, b, c) = (node("a").await, node("b").await, node("c").await);
         let bid = a.connect(b.addr()).await.unwrap();
         a.connect(c.addr()).await.unwrap();

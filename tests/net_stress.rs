@@ -3,6 +3,9 @@
 //! item carries a sequence number; the sink checks that each arrives
 //! exactly once and in order, and that every stage saw every item.
 
+#[path = "../csp-net/tests/shared/rt.rs"]
+mod rt;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -49,16 +52,7 @@ async fn mover(nodes: Vec<Node>, pid: Pid, moves: usize) -> usize {
 
 #[test]
 fn ten_thousand_moves_under_traffic_lose_and_reorder_nothing() {
-    // Warnings (a protocol violation closing a connection) go to stderr.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter("warn")
-        .with_test_writer()
-        .try_init();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = rt::rt();
     rt.block_on(async {
         let mut nodes = Vec::new();
         for name in ["a", "b", "c"] {

@@ -4,6 +4,8 @@
 
 #[path = "shared/rogue.rs"]
 mod rogue;
+#[path = "shared/rt.rs"]
+mod rt;
 
 use std::time::Duration;
 
@@ -21,14 +23,6 @@ const SECRET: &[u8] = b"bounds secret";
 #[process]
 async fn ballast(data: Vec<u8>) -> u64 {
     data.len() as u64
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 /// A node whose only way to drop a peer in these tests is a bound: the
@@ -49,7 +43,7 @@ async fn node(limits: Limits) -> Node {
 
 #[test]
 fn a_peer_that_stops_reading_is_cut_off() {
-    rt().block_on(async {
+    rt::rt().block_on(async {
         let target = node(Limits {
             send_queue: 4 << 20,
             ..Limits::default()
@@ -116,7 +110,7 @@ async fn answer(s: &mut TcpStream, dec: &mut FrameDecoder) -> Msg {
 
 #[test]
 fn uncommitted_moves_past_the_limit_are_refused() {
-    rt().block_on(async {
+    rt::rt().block_on(async {
         let mut p = ballast(vec![9u8; 100_000]);
         let frozen = Frozen::freeze(&mut p).unwrap().to_bytes();
         let n = frozen.len();

@@ -6,6 +6,8 @@
 mod child;
 #[path = "shared/procs.rs"]
 mod procs;
+#[path = "shared/rt.rs"]
+mod rt;
 
 use std::process::Command;
 
@@ -99,11 +101,7 @@ fn source_line(row: &str) -> (String, String) {
 fn cspctl_lists_moves_checkpoints_and_restores() {
     let (b, b_addr, b_id) = csp_node("bravo", None);
     let (c, c_addr, c_id) = csp_node("charlie", Some(&b_addr));
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = rt::rt();
     rt.block_on(async {
         let a = Node::builder()
             .name("alpha")

@@ -5,6 +5,8 @@
 
 #[path = "shared/rogue.rs"]
 mod rogue;
+#[path = "shared/rt.rs"]
+mod rt;
 
 use csp_net::wire::{encode_frame, encode_msg};
 use csp_net::{Node, NodeId};
@@ -13,14 +15,6 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 const SECRET: &[u8] = b"garbage secret";
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 async fn node() -> Node {
     Node::builder()
@@ -49,7 +43,7 @@ async fn still_serves(target: &Node) {
 
 #[test]
 fn random_bytes_before_the_handshake_close_the_connection() {
-    rt().block_on(async {
+    rt::rt().block_on(async {
         let target = node().await;
         for seed in 0..20u64 {
             let mut s = TcpStream::connect(target.addr()).await.unwrap();
@@ -65,7 +59,7 @@ fn random_bytes_before_the_handshake_close_the_connection() {
 
 #[test]
 fn an_authenticated_peer_sending_non_messages_is_dropped() {
-    rt().block_on(async {
+    rt::rt().block_on(async {
         let target = node().await;
         let cases: Vec<Vec<u8>> = vec![
             // A frame whose payload is not MessagePack of any message.

@@ -7,6 +7,8 @@
 mod child;
 #[path = "shared/procs.rs"]
 mod procs;
+#[path = "shared/rt.rs"]
+mod rt;
 
 use std::time::Duration;
 
@@ -18,14 +20,6 @@ const SECRET: &str = "os-nodes secret";
 
 fn child_node(name: &str) -> (std::process::Child, String, NodeId) {
     child::start(env!("CARGO_BIN_EXE_csp-node"), SECRET, name, None)
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 async fn here() -> Node {
@@ -40,7 +34,7 @@ async fn here() -> Node {
 #[test]
 fn a_process_moves_into_another_os_process_and_back() {
     let (child, addr, id) = child_node("other");
-    rt().block_on(async {
+    rt::rt().block_on(async {
         let a = here().await;
         assert_eq!(a.connect(addr.as_str()).await.unwrap(), id);
         let (tx, rx) = channel::<(bool, u64)>();
@@ -70,7 +64,7 @@ fn a_process_moves_into_another_os_process_and_back() {
 #[test]
 fn killing_the_other_os_process_fails_its_ends_and_handles() {
     let (mut child, addr, id) = child_node("doomed");
-    rt().block_on(async {
+    rt::rt().block_on(async {
         let a = here().await;
         a.connect(addr.as_str()).await.unwrap();
         let (tx, rx) = channel::<(bool, u64)>();

@@ -12,6 +12,8 @@
 mod child;
 #[path = "shared/procs.rs"]
 mod procs;
+#[path = "shared/rt.rs"]
+mod rt;
 
 use csp::prelude::*;
 use csp_net::{MigrateError, Node};
@@ -22,11 +24,7 @@ const SECRET: &str = "upgrade secret";
 #[test]
 fn processes_move_to_a_newer_binary_and_run_its_code() {
     let (node_v2, addr, v2) = child::start(env!("CARGO_BIN_EXE_csp-node-v2"), SECRET, "v2", None);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = rt::rt();
     rt.block_on(async {
         let v1 = Node::builder()
             .name("v1")
