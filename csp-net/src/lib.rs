@@ -99,8 +99,11 @@
 //! # Upgrades, checkpoints, operators
 //!
 //! `#[process(version = 2, upgrades_from = [1])]` accepts version 1
-//! frames whose layout is unchanged, so a cluster is upgraded by moving
-//! processes to nodes running the new binary. [`Node::checkpoint`] stops a
+//! frames whose layout is unchanged, and `#[process(version = 2, upgrade =
+//! f)]` converts older frames of another layout through `f` (see
+//! [`csp::migrate::Upgrade`]), so a cluster is upgraded by moving
+//! processes to nodes running the new binary; a node whose upgrade fails
+//! refuses the move with the reason and the source keeps the process. [`Node::checkpoint`] stops a
 //! process into bytes that [`Node::restore`] resumes on any node.
 //! `cspctl` (a binary of this crate) lists nodes and processes, moves,
 //! checkpoints and restores them through each node's admin endpoint

@@ -206,6 +206,7 @@ pub mod __private {
     #[cfg(feature = "migration")]
     pub use crate::migrate::{
         EncodeOutput, EncodeOutputFallback, Migratable, OutWrap, OutputEncoder, ProcessType,
+        Schema, UpgradeFn,
     };
     pub use crate::par::MaybeDone;
     pub use crate::process::moving::MigratePause;

@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use csp::migrate::{
-    spawn_process, ChannelSnapshot, Frozen, Identity, Migratable, Registry, ThawError,
+    spawn_process, ChannelSnapshot, Frozen, Identity, Migratable, Registry, SchemaRecord, ThawError,
 };
 use csp::prelude::*;
 use csp::{process, Flavor, Runtime};
@@ -542,6 +542,9 @@ struct FileForm {
     identity: Identity,
     frame: Bin,
     channels: Vec<ChannelSnapshot>,
+    /// Absent in format 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    schema: Option<SchemaRecord>,
 }
 
 /// Bytes as a MessagePack bin.
@@ -618,13 +621,26 @@ fn sample_checkpoint() -> Vec<u8> {
 fn mirror_round_trips_exactly() {
     let bytes = sample_checkpoint();
     let form = decode(&bytes);
-    assert_eq!(form.format, 2);
+    assert_eq!(form.format, 3);
     assert_eq!(form.identity, Double::identity());
+    let schema = form.schema.as_ref().expect("format 3 carries the schema");
+    assert_eq!(*schema, SchemaRecord::of(Double::SCHEMA));
     assert_eq!(encode(&form), bytes, "the mirror re-encodes byte for byte");
     // And the untouched bytes are a good checkpoint.
     let t = Registry::global()
         .thaw(Frozen::from_bytes(&bytes).expect("decodes"))
         .expect("thaws");
+    assert_eq!(t.name(), "Double");
+}
+
+#[test]
+fn format_2_checkpoints_without_a_schema_still_thaw() {
+    let mut form = decode(&sample_checkpoint());
+    form.format = 2;
+    form.schema = None;
+    let old = Frozen::from_bytes(&encode(&form)).expect("format 2 reads");
+    assert_eq!(old.schema(), None);
+    let t = Registry::global().thaw(old).expect("thaws as it is");
     assert_eq!(t.name(), "Double");
 }
 
@@ -839,10 +855,10 @@ fn damaged_headers_and_bodies_are_format_errors() {
 
     // A newer format version.
     let mut form = decode(&good);
-    form.format = 3;
-    match read_file(&write_file(dir.path(), "v2.csp", &encode(&form)), 1 << 20) {
-        Err(ThawError::Format(m)) => assert!(m.contains("format version 3"), "{m}"),
-        other => panic!("format 2: expected Format, got {other:?}"),
+    form.format = 4;
+    match read_file(&write_file(dir.path(), "v4.csp", &encode(&form)), 1 << 20) {
+        Err(ThawError::Format(m)) => assert!(m.contains("format version 4"), "{m}"),
+        other => panic!("format 4: expected Format, got {other:?}"),
     }
 
     // Truncated anywhere.

@@ -287,6 +287,7 @@ struct FileForm {
     identity: Identity,
     frame: Bin,
     channels: Vec<ChannelSnapshot>,
+    schema: Option<csp::migrate::SchemaRecord>,
 }
 
 /// Bytes stored as a MessagePack bin.

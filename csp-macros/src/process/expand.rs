@@ -223,10 +223,17 @@ impl Ctx<'_> {
         let frame = &self.sig.frame;
         let fingerprint = self.fingerprint();
         let upgrades = &self.sig.upgrades_from;
+        let schema = self.schema();
+        let upgrade = match &self.sig.upgrade {
+            Some(f) => quote!(::core::option::Option::Some(#f)),
+            None => quote!(::core::option::Option::None),
+        };
         quote! {
             impl ::csp::__private::Migratable for #frame {
                 const FINGERPRINT: u64 = #fingerprint;
                 const UPGRADES_FROM: &'static [u32] = &[#(#upgrades),*];
+                const SCHEMA: &'static ::csp::__private::Schema = &#schema;
+                const UPGRADE: ::core::option::Option<::csp::__private::UpgradeFn> = #upgrade;
 
                 #[allow(clippy::needless_borrow)]
                 fn output_encoder() -> ::csp::__private::OutputEncoder<
@@ -243,6 +250,39 @@ impl Ctx<'_> {
 
             ::csp::__private::inventory::submit! {
                 ::csp::__private::ProcessType::of::<#frame>()
+            }
+        }
+    }
+
+    /// The frame's schema: fields (name, type as written), pause points
+    /// (label, operation type) and resting states (state, pause point).
+    //
+    //   async fn f(input: Receiver<u64>) { let mut n: u64 = 0; input.recv().await .. }
+    // becomes
+    //   Schema { fields: &[("input", "Receiver<u64>"), ("n", "u64")],
+    //            pauses: &[("input.recv", "::csp::__private::RecvPause<..>")],
+    //            rests: &[(3, 0)] }
+    fn schema(&self) -> TokenStream {
+        let fields = self.f.fields.iter().map(|&d| {
+            let decl = &self.l.decls[d];
+            let name = super::names::key(&decl.name);
+            let ty = decl.ty.as_ref().map(type_text).unwrap_or_default();
+            quote!((#name, #ty))
+        });
+        let labels = super::pause::labels(self.l.pauses.iter().map(|p| &p.kind));
+        let pauses = labels.iter().zip(&self.l.pause_types).map(|(l, t)| {
+            let op = type_text(&t.op);
+            quote!((#l, #op))
+        });
+        let rests = self.l.states.iter().enumerate().filter_map(|(s, st)| {
+            let (s, p) = (s as u32, st.resumes? as u32);
+            Some(quote!((#s, #p)))
+        });
+        quote! {
+            ::csp::__private::Schema {
+                fields: &[#(#fields),*],
+                pauses: &[#(#pauses),*],
+                rests: &[#(#rests),*],
             }
         }
     }
@@ -421,9 +461,10 @@ impl Ctx<'_> {
                 };
                 let locals = self.f.carried[s].iter().map(|&d| {
                     let n = &self.l.decls[d].name;
+                    let missing = format!("frame is missing local `{}`, which its state needs", super::names::key(n));
                     quote! {
                         if self.#n.is_none() {
-                            return ::core::result::Result::Err("frame is missing a local its state needs");
+                            return ::core::result::Result::Err(#missing);
                         }
                     }
                 });
@@ -919,4 +960,26 @@ impl VisitMut for Placeholders<'_, '_> {
             *e = Expr::Verbatim(self.0.finish(quote!(#inner)));
         }
     }
+}
+
+/// A type as written, spaced only where two words meet (`Vec<(u8, String)>`
+/// is `Vec<(u8,String)>`), so the text does not depend on how the compiler
+/// prints tokens: a schema compares it across builds.
+fn type_text(t: &syn::Type) -> String {
+    let raw = quote!(#t).to_string();
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(raw.len());
+    let mut gap = false;
+    for c in raw.chars() {
+        if c.is_whitespace() {
+            gap = true;
+            continue;
+        }
+        if gap && word(c) && out.ends_with(word) {
+            out.push(' ');
+        }
+        gap = false;
+        out.push(c);
+    }
+    out
 }

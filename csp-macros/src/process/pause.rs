@@ -58,6 +58,42 @@ pub(crate) enum PauseKind {
     },
 }
 
+impl PauseKind {
+    /// What the pause waits on, as written (`input.recv`, `sleep`,
+    /// `worker`, `alt!`): the base of its label in the frame's schema,
+    /// which newer code uses to find where an older frame resumes.
+    pub(crate) fn label(&self) -> String {
+        match self {
+            PauseKind::Recv { chan } => format!("{}.recv", super::names::key(chan)),
+            PauseKind::Send { chan, .. } => format!("{}.send", super::names::key(chan)),
+            PauseKind::Sleep { .. } => "sleep".into(),
+            PauseKind::Yield => "yield_now".into(),
+            PauseKind::MigrateTo { .. } => "migrate_to".into(),
+            PauseKind::Effect { .. } => "effect".into(),
+            PauseKind::Call { func, .. } => super::names::segments(&func.path).join("::"),
+            PauseKind::Par { .. } => "par!".into(),
+            PauseKind::Alt { .. } => "alt!".into(),
+        }
+    }
+}
+
+/// Labels for pause points in source order: each kind's label, with
+/// `#2`, `#3`, .. on the second and later with the same one.
+pub(crate) fn labels<'a>(kinds: impl Iterator<Item = &'a PauseKind>) -> Vec<String> {
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    kinds
+        .map(|k| {
+            let base = k.label();
+            let n = seen.entry(base.clone()).or_insert(0);
+            *n += 1;
+            match *n {
+                1 => base,
+                n => format!("{base}#{n}"),
+            }
+        })
+        .collect()
+}
+
 /// One guard of an `alt!` in a process, with its precondition.
 #[derive(Clone)]
 pub(crate) struct AltGuard {

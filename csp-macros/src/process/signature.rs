@@ -13,18 +13,23 @@ use syn::{FnArg, Ident, ItemFn, Pat, ReturnType, Token, Type, Visibility};
 
 use crate::errors::{show, Errors};
 
-/// `#[process(name = Frame, version = 2, upgrades_from = [1])]`
+/// `#[process(name = Frame, version = 2, upgrades_from = [1], upgrade = f)]`
 #[derive(Default)]
 pub(crate) struct Args {
     pub(crate) name: Option<Ident>,
     pub(crate) version: Option<u32>,
     /// Older versions whose frozen frames this code accepts as they are.
     pub(crate) upgrades_from: Vec<u32>,
+    /// The function that converts older frames of another layout.
+    pub(crate) upgrade: Option<syn::Path>,
 }
 
 const ARGS_HELP: &str = "the arguments are `name = FrameName` (the frame type's name), \
-     `version = N` (the code version, a `u32`) and `upgrades_from = [M, ..]` (older versions \
-     whose frozen frames this code accepts), e.g. `#[process(name = Worker, version = 2)]`";
+     `version = N` (the code version, a `u32`), `upgrades_from = [M, ..]` (older versions \
+     whose frozen frames this code accepts as they are) and `upgrade = function` (converts \
+     older frames), e.g. `#[process(name = Worker, version = 2)]`";
+
+const KEYS: [&str; 4] = ["name", "version", "upgrades_from", "upgrade"];
 
 impl Parse for Args {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
@@ -32,6 +37,7 @@ impl Parse for Args {
         let mut errs = Errors::default();
         let mut seen: Vec<(String, Span)> = Vec::new();
         let mut upgrades = None;
+        let mut upgrade = None;
         while !input.is_empty() {
             let key: Ident = match input.call(Ident::parse_any) {
                 Ok(k) => k,
@@ -47,11 +53,8 @@ impl Parse for Args {
                 }
             };
             let k = key.to_string();
-            let known = matches!(k.as_str(), "name" | "version" | "upgrades_from");
-            if !known {
-                let near = ["name", "version", "upgrades_from"]
-                    .into_iter()
-                    .find(|w| edit_distance(w, &k) <= 2);
+            if !KEYS.contains(&k.as_str()) {
+                let near = KEYS.into_iter().find(|w| edit_distance(w, &k) <= 2);
                 let help = match near {
                     Some(w) => format!("did you mean `{w}`? {ARGS_HELP}"),
                     None => ARGS_HELP.to_string(),
@@ -76,6 +79,7 @@ impl Parse for Args {
                 let example = match k.as_str() {
                     "name" => "name = FrameName",
                     "version" => "version = 2",
+                    "upgrade" => "upgrade = from_v1",
                     _ => "upgrades_from = [1]",
                 };
                 errs.push(
@@ -104,6 +108,7 @@ impl Parse for Args {
             match k.as_str() {
                 "name" => args.name = name_value(&mut errs, eq.span, &value),
                 "version" => args.version = version_value(&mut errs, eq.span, &value),
+                "upgrade" => upgrade = Some((key.span(), eq.span, value.clone())),
                 _ => {
                     upgrades = Some((eq.span, value.clone()));
                 }
@@ -117,6 +122,9 @@ impl Parse for Args {
         if let Some((eq, value)) = upgrades {
             let version = args.version.unwrap_or(1);
             args.upgrades_from = upgrades_value(&mut errs, eq, &value, version);
+        }
+        if let Some((key, eq, value)) = upgrade {
+            args.upgrade = upgrade_value(&mut errs, key, eq, &value, args.version.unwrap_or(1));
         }
         errs.finish(args)
     }
@@ -161,6 +169,36 @@ fn upgrades_value(
         out.push(v);
     }
     out
+}
+
+/// `upgrade = path::to::function`, on a version above 1.
+fn upgrade_value(
+    errs: &mut Errors,
+    key: Span,
+    eq: Span,
+    value: &[proc_macro2::TokenTree],
+    version: u32,
+) -> Option<syn::Path> {
+    let tokens: proc_macro2::TokenStream = value.iter().cloned().collect();
+    let Ok(path) = syn::parse2::<syn::Path>(tokens) else {
+        let at = value.first().map_or(eq, |t| t.span());
+        errs.push(
+            at,
+            "`upgrade` takes the path of a function",
+            "name a `fn(&mut csp::migrate::Upgrade) -> Result<(), csp::migrate::UpgradeError>`: \
+             `upgrade = from_v1`",
+        );
+        return None;
+    };
+    if version <= 1 {
+        errs.push(
+            key,
+            "an upgrade needs older versions to convert",
+            "give this code a newer version: `version = 2, upgrade = ..`",
+        );
+        return None;
+    }
+    Some(path)
 }
 
 /// Levenshtein distance, for "did you mean".
@@ -327,6 +365,8 @@ pub(crate) struct Signature {
     pub(crate) version: u32,
     /// Older versions whose frames this code accepts unchanged.
     pub(crate) upgrades_from: Vec<u32>,
+    /// Converts older frames (`upgrade = f`).
+    pub(crate) upgrade: Option<syn::Path>,
     pub(crate) params: Vec<Param>,
     pub(crate) output: Type,
 }
@@ -416,6 +456,7 @@ impl Signature {
             frame: args.name.clone().unwrap_or_else(|| upper_camel(&sig.ident)),
             version: args.version.unwrap_or(1),
             upgrades_from: args.upgrades_from.clone(),
+            upgrade: args.upgrade.clone(),
             params,
             output,
         })

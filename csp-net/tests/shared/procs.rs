@@ -36,3 +36,17 @@ pub async fn counter(input: Receiver<u64>) -> u64 {
     }
     n
 }
+
+/// Reports its running total after each value (version 1 of `Tally`;
+/// version 2 changes the frame and declares how to convert this one).
+#[process(name = Tally)]
+pub async fn tally(input: Receiver<u64>, output: Sender<u64>) -> u64 {
+    let mut total: u64 = 0;
+    while let Ok(x) = input.recv().await {
+        total += x;
+        if output.send(total).await.is_err() {
+            break;
+        }
+    }
+    total
+}

@@ -38,3 +38,30 @@ pub async fn counter(input: Receiver<u64>) -> u64 {
     }
     n + sum
 }
+
+/// `Tally` version 2 keeps a wider total and a count, and reports both
+/// (`total * 1000 + count`): a different frame layout, with an upgrade
+/// that converts version 1 frames.
+#[process(name = Tally, version = 2, upgrade = tally_from_v1)]
+pub async fn tally(input: Receiver<u64>, output: Sender<u64>) -> u64 {
+    let mut total: u128 = 0;
+    let mut count: u64 = 0;
+    while let Ok(x) = input.recv().await {
+        total += u128::from(x);
+        count += 1;
+        if output.send(total as u64 * 1000 + count).await.is_err() {
+            break;
+        }
+    }
+    count
+}
+
+/// Version 1 kept the total as a `u64`, and no count.
+fn tally_from_v1(old: &mut csp::migrate::Upgrade) -> Result<(), csp::migrate::UpgradeError> {
+    if old.has("total") {
+        let total: u64 = old.take("total")?;
+        old.set("total", u128::from(total))?;
+        old.set("count", 0u64)?;
+    }
+    Ok(())
+}

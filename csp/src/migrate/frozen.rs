@@ -2,8 +2,10 @@
 //!
 //! A checkpoint file is the 8-byte magic `CSPFRZ01`, one MessagePack map
 //! (format version, identity: name, version and fingerprint, the frame's
-//! bytes, and a snapshot of every channel it refers to), then the CRC-32 of
-//! that map, little-endian. Reading one checks the magic and the checksum
+//! bytes, a snapshot of every channel it refers to, and the frame's
+//! [`Schema`](super::Schema), which lets newer code upgrade it), then the
+//! CRC-32 of that map, little-endian. Format 2 (before schemas) is still
+//! read. Reading one checks the magic and the checksum
 //! before decoding anything, then the format version; decoding goes through
 //! serde's bounded sequence handling; and a decoded frame is checked for a
 //! consistent state (`Migratable::validate`) before it is handed out. A
@@ -17,10 +19,14 @@ use std::io::{self, Read, Write};
 use serde::{Deserialize, Serialize};
 
 use super::chanref::{self, ChannelSnapshot};
+use super::schema::{SchemaRecord, SchemaSource};
+use super::upgrade;
 use super::Migratable;
 
 const MAGIC: &[u8; 8] = b"CSPFRZ01";
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
+/// The oldest format this build reads.
+const OLDEST_FORMAT: u32 = 2;
 
 /// Which process type a frozen frame belongs to.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Hash)]
@@ -48,6 +54,8 @@ pub struct Frozen {
     identity: Identity,
     frame: Vec<u8>,
     channels: Vec<ChannelSnapshot>,
+    /// The layout the frame's bytes follow.
+    schema: SchemaSource,
     /// Live channel ends held while frozen in memory, so the process's
     /// channels stay open and connected until it is thawed (or dropped).
     keep: Vec<Box<dyn Any + Send>>,
@@ -60,6 +68,8 @@ struct FileForm {
     #[serde(with = "chanref::serde_bytes_compat")]
     frame: Vec<u8>,
     channels: Vec<ChannelSnapshot>,
+    #[serde(default)]
+    schema: SchemaSource,
 }
 
 /// Why bytes could not become a running process again.
@@ -77,6 +87,18 @@ pub enum ThawError {
     /// The bytes decode to no valid frame (corrupt, or a channel it needs
     /// is gone and was not saved).
     Decode(String),
+    /// Newer code declares an upgrade from the frame's version, and the
+    /// upgrade failed (see [`Upgrade`](super::Upgrade)).
+    Upgrade {
+        /// The process type.
+        name: String,
+        /// The version that froze the frame.
+        from: u32,
+        /// This program's version.
+        to: u32,
+        /// What went wrong.
+        reason: String,
+    },
     /// Reading the file failed.
     Io(io::Error),
 }
@@ -95,7 +117,7 @@ impl fmt::Display for ThawError {
             ),
             ThawError::Mismatch { found, expected: Some(e) } if found.version != e.version => write!(
                 f,
-                "version mismatch for `{}`: frozen by version {}, this program has version {} and no upgrade from it (`upgrades_from = [{}]` accepts it if the frame layout is unchanged)",
+                "version mismatch for `{}`: frozen by version {}, this program has version {} and no upgrade from it (declare `upgrade = function` to convert it, or `upgrades_from = [{}]` if the frame layout is unchanged)",
                 found.name, found.version, e.version, found.version
             ),
             ThawError::Mismatch { found, expected: Some(e) } => write!(
@@ -104,6 +126,9 @@ impl fmt::Display for ThawError {
                 found.name, found.version, found.fingerprint, e.fingerprint
             ),
             ThawError::Decode(m) => write!(f, "frozen frame does not decode: {m}"),
+            ThawError::Upgrade { name, from, to, reason } => {
+                write!(f, "upgrading `{name}` from version {from} to {to} failed: {reason}")
+            }
             ThawError::Io(e) => write!(f, "reading checkpoint: {e}"),
         }
     }
@@ -140,6 +165,7 @@ impl Frozen {
             identity: P::identity(),
             frame: bytes,
             channels: got.snapshots.into_values().flatten().collect(),
+            schema: SchemaSource::Static(P::SCHEMA),
             keep: got.keep,
         })
     }
@@ -159,29 +185,29 @@ impl Frozen {
         &self.channels
     }
 
-    /// Checks that these bytes are a `P`.
+    /// The layout of the frame's bytes, if they carry one (frames frozen
+    /// by this build always do; format 2 checkpoints do not).
+    pub fn schema(&self) -> Option<SchemaRecord> {
+        self.schema.record()
+    }
+
+    /// Checks that these bytes can become a `P`: they are one, or an older
+    /// version that `P` takes over as it is or through its upgrade.
     pub fn check<P: Migratable>(&self) -> Result<(), ThawError> {
-        let mine = P::identity();
-        if self.identity == mine {
-            Ok(())
-        } else {
-            Err(ThawError::Mismatch {
-                found: self.identity.clone(),
-                expected: Some(mine),
-            })
-        }
+        self.route::<P>().map(drop)
+    }
+
+    fn route<P: Migratable>(&self) -> Result<Option<super::UpgradeFn>, ThawError> {
+        upgrade::route(&self.identity, P::identity(), P::UPGRADES_FROM, P::UPGRADE)
     }
 
     /// Thaws into a frame of type `P`, ready to spawn (nothing runs yet).
     pub fn thaw<P: Migratable>(self) -> Result<P, ThawError> {
-        self.check::<P>()?;
+        let how = self.route::<P>()?;
         let channels = self.channels.clone();
-        let frame = chanref::thawing(channels, || rmp_serde::from_slice::<P>(&self.frame))
-            .map_err(|e| ThawError::Decode(e.to_string()))?;
-        frame
-            .validate()
-            .map_err(|m| ThawError::Decode(m.to_string()))?;
-        drop(self.keep);
+        let frame = self.decode_with(channels, |b, found, old| {
+            upgrade::decode_as::<P>(b, found, old, how)
+        })?;
         Ok(frame)
     }
 
@@ -190,9 +216,9 @@ impl Frozen {
     pub(crate) fn decode_with<R>(
         self,
         snapshots: Vec<ChannelSnapshot>,
-        f: impl FnOnce(&[u8]) -> R,
+        f: impl FnOnce(&[u8], &Identity, &SchemaSource) -> R,
     ) -> R {
-        let r = chanref::thawing(snapshots, || f(&self.frame));
+        let r = chanref::thawing(snapshots, || f(&self.frame, &self.identity, &self.schema));
         drop(self.keep);
         r
     }
@@ -221,6 +247,7 @@ impl Frozen {
             identity: self.identity.clone(),
             frame: self.frame.clone(),
             channels: self.channels.clone(),
+            schema: self.schema.clone(),
         };
         let mut out = MAGIC.to_vec();
         // Encoding plain data into a Vec cannot fail.
@@ -248,9 +275,9 @@ impl Frozen {
         }
         let form: FileForm =
             rmp_serde::from_slice(body).map_err(|e| ThawError::Format(e.to_string()))?;
-        if form.format != FORMAT {
+        if !(OLDEST_FORMAT..=FORMAT).contains(&form.format) {
             return Err(ThawError::Format(format!(
-                "format version {} (this build reads {FORMAT})",
+                "format version {} (this build reads {OLDEST_FORMAT} to {FORMAT})",
                 form.format
             )));
         }
@@ -258,6 +285,7 @@ impl Frozen {
             identity: form.identity,
             frame: form.frame,
             channels: form.channels,
+            schema: form.schema,
             keep: Vec::new(),
         })
     }

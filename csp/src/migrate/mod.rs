@@ -23,7 +23,9 @@
 //! Identity: every frame type has a name, a version (`#[process(version =
 //! N)]`) and a schema fingerprint (a hash of its fields' names and types and
 //! of its pause points). Thawing bytes whose identity does not match is an
-//! error that says which part differs.
+//! error that says which part differs, unless the newer code declares how
+//! to take them over: `upgrades_from = [..]` for older versions with the
+//! same layout, `upgrade = f` for any older version (see [`Upgrade`]).
 //!
 //! Frames are MessagePack (rmp-serde). A parameter or local written as
 //! `Vec<u8>` is stored as one MessagePack bin rather than serde's default
@@ -38,6 +40,8 @@ mod handle;
 pub mod link;
 mod output;
 mod registry;
+mod schema;
+mod upgrade;
 
 pub use chanref::serde_bytes_compat as serde_bytes;
 pub use chanref::ChannelSnapshot;
@@ -45,6 +49,8 @@ pub use frozen::{Frozen, Identity, ThawError};
 pub use handle::{spawn_process, FreezeError, HostedHandle, Movable, ProcessHandle, Stopper};
 pub use output::{EncodeOutput, EncodeOutputFallback, OutWrap, OutputEncoder};
 pub use registry::{ProcessType, Registry, ThawedProcess};
+pub use schema::{Schema, SchemaRecord};
+pub use upgrade::{Upgrade, UpgradeError, UpgradeFn};
 
 use crate::Process;
 
@@ -62,6 +68,14 @@ pub trait Migratable:
     /// the frame layout (the fingerprint) must be the same, and the author
     /// vouches that every pause point means the same in both versions.
     const UPGRADES_FROM: &'static [u32] = &[];
+
+    /// The frame's locals and pause points by name, carried with every
+    /// frozen frame so that newer code can read it.
+    const SCHEMA: &'static Schema = &Schema::EMPTY;
+
+    /// Converts frames frozen by any older version whose layout differs
+    /// (`#[process(version = 2, upgrade = from_v1)]`; see [`Upgrade`]).
+    const UPGRADE: Option<UpgradeFn> = None;
 
     /// Encodes a result for a join handle on another node; `None` when the
     /// output type is not serializable (generated code decides, see

@@ -12,10 +12,18 @@ use std::sync::OnceLock;
 
 use super::frozen::{Frozen, Identity, ThawError};
 use super::handle::{spawn_erased, ErasedFrame, Movable, ProcessHandle};
+use super::schema::SchemaSource;
+use super::upgrade::{self, UpgradeFn};
 use super::Migratable;
 
-/// Rebuilds a frame of one type from its bytes.
-type DecodeFn = fn(&[u8]) -> Result<Box<dyn ErasedFrame>, String>;
+/// Rebuilds a frame of one type from its bytes (frozen as the identity
+/// given, with the schema given), through the upgrade function if given.
+type DecodeFn = fn(
+    &[u8],
+    &Identity,
+    &SchemaSource,
+    Option<UpgradeFn>,
+) -> Result<Box<dyn ErasedFrame>, ThawError>;
 
 /// One registered process type.
 pub struct ProcessType {
@@ -23,6 +31,7 @@ pub struct ProcessType {
     version: u32,
     fingerprint: u64,
     upgrades_from: &'static [u32],
+    upgrade: Option<UpgradeFn>,
     decode: DecodeFn,
 }
 
@@ -34,6 +43,7 @@ impl ProcessType {
             version: P::VERSION,
             fingerprint: P::FINGERPRINT,
             upgrades_from: P::UPGRADES_FROM,
+            upgrade: P::UPGRADE,
             decode: decode::<P>,
         }
     }
@@ -48,9 +58,13 @@ impl ProcessType {
     }
 }
 
-fn decode<P: Migratable>(b: &[u8]) -> Result<Box<dyn ErasedFrame>, String> {
-    let p = rmp_serde::from_slice::<P>(b).map_err(|e| e.to_string())?;
-    p.validate()?;
+fn decode<P: Migratable>(
+    b: &[u8],
+    found: &Identity,
+    old: &SchemaSource,
+    how: Option<UpgradeFn>,
+) -> Result<Box<dyn ErasedFrame>, ThawError> {
+    let p = upgrade::decode_as::<P>(b, found, old, how)?;
     Ok(Box::new(p))
 }
 
@@ -113,8 +127,19 @@ impl Registry {
         self.by_name.keys().copied()
     }
 
-    /// The type a frozen frame needs, or why this program cannot run it.
+    /// The type a frozen frame needs, or why this program cannot run it:
+    /// the same identity, an older version declared in `upgrades_from`
+    /// with the same layout, or an older version that the type's declared
+    /// upgrade function converts (whether that succeeds is only known
+    /// when it runs, at thaw).
     pub fn check(&self, frozen: &Frozen) -> Result<&'static ProcessType, ThawError> {
+        self.route(frozen).map(|(t, _)| t)
+    }
+
+    fn route(
+        &self,
+        frozen: &Frozen,
+    ) -> Result<(&'static ProcessType, Option<UpgradeFn>), ThawError> {
         let found = frozen.identity();
         let Some(t) = self.get(&found.name) else {
             return Err(ThawError::Mismatch {
@@ -122,36 +147,29 @@ impl Registry {
                 expected: None,
             });
         };
-        // An older version this code declares it upgrades from, with the
-        // same frame layout, is accepted as it is.
-        let upgrade = found.version != t.version
-            && t.upgrades_from.contains(&found.version)
-            && found.fingerprint == t.fingerprint;
-        if t.identity() != *found && !upgrade {
-            return Err(ThawError::Mismatch {
-                found: found.clone(),
-                expected: Some(t.identity()),
-            });
-        }
-        Ok(t)
+        let how = upgrade::route(found, t.identity(), t.upgrades_from, t.upgrade)?;
+        Ok((t, how))
     }
 
     /// Thaws a frame of any registered type.
     pub fn thaw(&self, frozen: Frozen) -> Result<ThawedProcess, ThawError> {
         let snapshots = frozen.channels().to_vec();
-        let t = self.check(&frozen)?;
-        frozen
-            .decode_with(snapshots, |b| (t.decode)(b))
-            .map(|frame| ThawedProcess { frame })
-            .map_err(ThawError::Decode)
+        self.thaw_with(frozen, snapshots)
     }
 
     /// Like [`Registry::thaw`], inside an already open thaw context.
     pub(crate) fn thaw_in_context(&self, frozen: Frozen) -> Result<ThawedProcess, ThawError> {
-        let t = self.check(&frozen)?;
+        self.thaw_with(frozen, Vec::new())
+    }
+
+    fn thaw_with(
+        &self,
+        frozen: Frozen,
+        snapshots: Vec<super::ChannelSnapshot>,
+    ) -> Result<ThawedProcess, ThawError> {
+        let (t, how) = self.route(&frozen)?;
         frozen
-            .decode_with(Vec::new(), |b| (t.decode)(b))
+            .decode_with(snapshots, |b, found, old| (t.decode)(b, found, old, how))
             .map(|frame| ThawedProcess { frame })
-            .map_err(ThawError::Decode)
     }
 }

@@ -1,0 +1,179 @@
+//! What a frame's bytes mean: its locals by name and its pause points by
+//! label, so that a newer version of the code can read an older frame.
+//!
+//! The fingerprint says *whether* two layouts differ; a schema says *how*.
+//! Every frozen frame carries the schema of the code that froze it, so a
+//! program holding only the newer code can still find the older frame's
+//! locals and the pause point it rests at (see [`Upgrade`](super::Upgrade)).
+//!
+//! A frame is encoded as one MessagePack array: the state number, the
+//! pending operation (`"None"` or a one-entry map from its variant name,
+//! `"P0"`, `"P1"`, .., to the operation), then one element per field, in
+//! the order [`Schema::fields`] lists them (`nil` for a local that holds no
+//! value at that state).
+
+use serde::{Deserialize, Serialize};
+
+/// A frame layout as the macro sees it (one constant per process type).
+#[derive(Debug)]
+pub struct Schema {
+    /// The frame's fields after the state and the operation: each local's
+    /// name and its type as written.
+    pub fields: &'static [(&'static str, &'static str)],
+    /// Pause points in source order: a label (see below) and the type of
+    /// the operation pending there, as written by the macro.
+    ///
+    /// A label is what the pause waits on, as written in the body:
+    /// `input.recv`, `output.send`, `sleep`, `yield_now`, `migrate_to`,
+    /// `effect`, `alt!`, `par!`, or the called process's path (`worker`).
+    /// The second and later pause points with the same label get `#2`,
+    /// `#3`, .. in source order.
+    pub pauses: &'static [(&'static str, &'static str)],
+    /// Resting states: each state number a frame can rest at, with the
+    /// index (in `pauses`) of the pause point it waits in. State 0 is the
+    /// unstarted frame and is not listed.
+    pub rests: &'static [(u32, u32)],
+}
+
+impl Schema {
+    /// The schema of a frame with no fields and no pause points.
+    pub const EMPTY: Schema = Schema {
+        fields: &[],
+        pauses: &[],
+        rests: &[],
+    };
+}
+
+/// A schema read back from a frozen frame (owned, untrusted).
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct SchemaRecord {
+    /// See [`Schema::fields`].
+    pub fields: Vec<(String, String)>,
+    /// See [`Schema::pauses`].
+    pub pauses: Vec<(String, String)>,
+    /// See [`Schema::rests`].
+    pub rests: Vec<(u32, u32)>,
+}
+
+impl SchemaRecord {
+    /// The owned copy of `s`.
+    pub fn of(s: &Schema) -> SchemaRecord {
+        let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+            v.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        };
+        SchemaRecord {
+            fields: pairs(s.fields),
+            pauses: pairs(s.pauses),
+            rests: s.rests.to_vec(),
+        }
+    }
+
+    /// The label of the pause point state `state` rests at: `Ok(None)` for
+    /// the unstarted state, an error for a state the schema does not list.
+    pub fn pause_at(&self, state: u32) -> Result<Option<usize>, String> {
+        if state == 0 {
+            return Ok(None);
+        }
+        let Some(&(_, p)) = self.rests.iter().find(|(s, _)| *s == state) else {
+            return Err(format!("state {state} is not a resting state"));
+        };
+        let p = p as usize;
+        if p >= self.pauses.len() {
+            return Err(format!(
+                "state {state} names pause point {p}, which is not listed"
+            ));
+        }
+        Ok(Some(p))
+    }
+}
+
+/// How a frozen frame holds its schema: the code's own constant when it
+/// was frozen here, or the copy read from bytes. Both encode the same way.
+#[derive(Clone, Debug)]
+pub(crate) enum SchemaSource {
+    /// Frozen by this program.
+    Static(&'static Schema),
+    /// Read from bytes; `None` for checkpoints written before frames
+    /// carried schemas (format 2).
+    Read(Option<SchemaRecord>),
+}
+
+impl SchemaSource {
+    /// The schema, owned; `None` if the bytes carried none.
+    pub(crate) fn record(&self) -> Option<SchemaRecord> {
+        match self {
+            SchemaSource::Static(s) => Some(SchemaRecord::of(s)),
+            SchemaSource::Read(r) => r.clone(),
+        }
+    }
+}
+
+/// The encoding of a [`Schema`] without copying it: the same MessagePack
+/// as [`SchemaRecord`].
+#[derive(Serialize)]
+struct SchemaRef<'a> {
+    fields: &'a [(&'a str, &'a str)],
+    pauses: &'a [(&'a str, &'a str)],
+    rests: &'a [(u32, u32)],
+}
+
+impl Serialize for SchemaSource {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            SchemaSource::Static(sc) => Some(SchemaRef {
+                fields: sc.fields,
+                pauses: sc.pauses,
+                rests: sc.rests,
+            })
+            .serialize(s),
+            SchemaSource::Read(r) => r.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for SchemaSource {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Option::<SchemaRecord>::deserialize(d).map(SchemaSource::Read)
+    }
+}
+
+impl Default for SchemaSource {
+    fn default() -> Self {
+        SchemaSource::Read(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static S: Schema = Schema {
+        fields: &[("input", "Receiver < u64 >"), ("total", "u64")],
+        pauses: &[("input.recv", "RecvPause < u64 >")],
+        rests: &[(3, 0)],
+    };
+
+    #[test]
+    fn static_and_read_schemas_encode_alike() {
+        let a = rmp_serde::to_vec(&SchemaSource::Static(&S)).unwrap();
+        let b = rmp_serde::to_vec(&SchemaSource::Read(Some(SchemaRecord::of(&S)))).unwrap();
+        assert_eq!(a, b);
+        let back: SchemaSource = rmp_serde::from_slice(&a).unwrap();
+        assert_eq!(back.record(), Some(SchemaRecord::of(&S)));
+    }
+
+    #[test]
+    fn resting_states_map_to_pause_points() {
+        let r = SchemaRecord::of(&S);
+        assert_eq!(r.pause_at(0), Ok(None));
+        assert_eq!(r.pause_at(3), Ok(Some(0)));
+        assert!(r.pause_at(4).unwrap_err().contains("not a resting state"));
+        let bad = SchemaRecord {
+            rests: vec![(3, 9)],
+            ..r
+        };
+        assert!(bad.pause_at(3).unwrap_err().contains("not listed"));
+    }
+}
