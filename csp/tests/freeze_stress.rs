@@ -287,7 +287,7 @@ struct FileForm {
     identity: Identity,
     frame: Bin,
     channels: Vec<ChannelSnapshot>,
-    schema: Option<csp::migrate::SchemaRecord>,
+    schema: Option<Bin>,
 }
 
 /// Bytes stored as a MessagePack bin.

@@ -3,13 +3,14 @@
 //!
 //! Every `v2_*` module holds a different version 2 of the same process
 //! (all named `Tally`), so each thaws the same version 1 frame its own way;
-//! they are thawed by type (`Frozen::thaw::<T>`), not through the registry,
-//! which keeps one type per name.
+//! they are thawed by type (`Frozen::thaw::<T>`). Through the registry,
+//! which holds all of them under one name, a frame goes to the type whose
+//! identity it has.
 #![cfg(feature = "migration")]
 
 use std::task::{Context, Poll, Waker};
 
-use csp::migrate::{spawn_process, Frozen, ThawError, Upgrade, UpgradeError};
+use csp::migrate::{spawn_process, Frozen, Registry, ThawError, Upgrade, UpgradeError};
 use csp::prelude::*;
 
 #[path = "shared/tally.rs"]
@@ -402,4 +403,25 @@ fn the_schema_names_locals_and_pause_points() {
     let labels: Vec<&str> = s.pauses.iter().map(|p| p.0).collect();
     assert_eq!(labels, ["input.recv", "output.send"]);
     assert_eq!(s.rests.len(), 2, "one resting state per pause point");
+    // What every frozen Tally carries for it (see benches/PROCESS_RESULTS.md).
+    let bytes = rmp_serde::to_vec(&csp::migrate::SchemaRecord::of(s)).unwrap();
+    assert!(bytes.len() < 300, "{} bytes of schema", bytes.len());
+}
+
+#[test]
+fn the_registry_thaws_a_frame_as_the_version_that_froze_it() {
+    csp::run(async {
+        let (p, tx, orx) = v1_after(&[4]);
+        let (frozen, bytes) = freeze(p);
+        let back = Registry::global()
+            .thaw(Frozen::from_bytes(&bytes).unwrap())
+            .expect("version 1 is linked into this program too");
+        let h = back.spawn();
+        drop(frozen);
+        tx.send(1).await.unwrap();
+        assert_eq!(orx.recv().await, Ok(5), "version 1 code: 4 + 1");
+        drop(tx);
+        let out = h.join().await.unwrap();
+        assert_eq!(*out.downcast::<u64>().unwrap(), 5);
+    });
 }

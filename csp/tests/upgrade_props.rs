@@ -29,7 +29,30 @@ struct FileForm {
     #[serde(with = "csp::migrate::serde_bytes")]
     frame: Vec<u8>,
     channels: Vec<ChannelSnapshot>,
-    schema: Option<SchemaRecord>,
+    /// The encoded `SchemaRecord` (decoded here by `Sample`).
+    #[serde(with = "csp::migrate::serde_bytes::option")]
+    schema: Option<Vec<u8>>,
+}
+
+/// A checkpoint with its schema decoded, so mutations can edit it.
+#[derive(Clone, Debug)]
+struct Sample {
+    form: FileForm,
+    schema: SchemaRecord,
+}
+
+impl Sample {
+    fn of(form: FileForm) -> Sample {
+        let b = form.schema.as_ref().expect("format 3 carries a schema");
+        let schema = rmp_serde::from_slice(b).expect("own schema decodes");
+        Sample { form, schema }
+    }
+
+    fn checkpoint(&self) -> Vec<u8> {
+        let mut form = self.form.clone();
+        form.schema = Some(rmp_serde::to_vec(&self.schema).expect("encode"));
+        checkpoint(&form)
+    }
 }
 
 const MAGIC: &[u8; 8] = b"CSPFRZ01";
@@ -49,7 +72,7 @@ fn checkpoint(form: &FileForm) -> Vec<u8> {
 /// Version 1 checkpoints at each place a frame can rest: unstarted, in its
 /// receive, and in its send. Their channels are gone, so thawing rebuilds
 /// them from the snapshots.
-fn samples() -> Vec<FileForm> {
+fn samples() -> Vec<Sample> {
     let noop = &mut Context::from_waker(Waker::noop());
     let mut out = Vec::new();
     for steps in 0..3 {
@@ -65,7 +88,7 @@ fn samples() -> Vec<FileForm> {
             assert_eq!(p.pause_point(), "send");
         }
         let frozen = Frozen::freeze(&mut p).unwrap();
-        out.push(body(&frozen.to_bytes()));
+        out.push(Sample::of(body(&frozen.to_bytes())));
     }
     out
 }
@@ -115,8 +138,8 @@ fn at(i: usize, len: usize) -> Option<usize> {
 }
 
 impl Mutation {
-    fn apply(&self, f: &mut FileForm) {
-        let s = f.schema.as_mut().expect("format 3 carries a schema");
+    fn apply(&self, sample: &mut Sample) {
+        let (f, s) = (&mut sample.form, &mut sample.schema);
         match self {
             Mutation::FlipByte(i, b) => {
                 if let Some(i) = at(*i, f.frame.len()) {
@@ -178,11 +201,12 @@ fn mutated_frames_and_schemas_give_a_frame_or_an_error() {
     let strategy = (0..samples.len(), vec(mutation(), 0..4));
     runner
         .run(&strategy, |(i, mutations)| {
-            let mut form = samples[i].clone();
+            let mut sample = samples[i].clone();
             for m in &mutations {
-                m.apply(&mut form);
+                m.apply(&mut sample);
             }
-            let frozen = Frozen::from_bytes(&checkpoint(&form)).expect("a well-formed checkpoint");
+            let frozen =
+                Frozen::from_bytes(&sample.checkpoint()).expect("a well-formed checkpoint");
             let thawed = frozen.thaw::<Tally>();
             if mutations.is_empty() {
                 prop_assert!(

@@ -260,7 +260,7 @@ impl Ctx<'_> {
     //   async fn f(input: Receiver<u64>) { let mut n: u64 = 0; input.recv().await .. }
     // becomes
     //   Schema { fields: &[("input", "Receiver<u64>"), ("n", "u64")],
-    //            pauses: &[("input.recv", "::csp::__private::RecvPause<..>")],
+    //            pauses: &[("input.recv", "RecvPause<<Receiver<u64>as ChanEnd>::Item>")],
     //            rests: &[(3, 0)] }
     fn schema(&self) -> TokenStream {
         let fields = self.f.fields.iter().map(|&d| {
@@ -271,7 +271,11 @@ impl Ctx<'_> {
         });
         let labels = super::pause::labels(self.l.pauses.iter().map(|p| &p.kind));
         let pauses = labels.iter().zip(&self.l.pause_types).map(|(l, t)| {
-            let op = type_text(&t.op);
+            // Written without the generated paths: the text only has to
+            // tell operations apart, and travels with every frozen frame.
+            let op = type_text(&t.op)
+                .replace("as::csp::__private::", "as ")
+                .replace("::csp::__private::", "");
             quote!((#l, #op))
         });
         let rests = self.l.states.iter().enumerate().filter_map(|(s, st)| {
@@ -288,21 +292,19 @@ impl Ctx<'_> {
     }
 
     /// FNV-1a over the frame's layout as written: field names and types,
-    /// and each pause point's operation type, in order.
+    /// and each pause point's operation type, in order. Types are hashed as
+    /// [`type_text`] writes them, not as the compiler prints tokens (which
+    /// breaks long types over lines), so the fingerprint of unchanged code
+    /// does not change with the compiler.
     fn fingerprint(&self) -> u64 {
         let mut text = format!("{}|", self.sig.frame);
         for &d in &self.f.fields {
             let decl = &self.l.decls[d];
-            let ty = decl
-                .ty
-                .as_ref()
-                .map(|t| quote!(#t).to_string())
-                .unwrap_or_default();
+            let ty = decl.ty.as_ref().map(type_text).unwrap_or_default();
             text.push_str(&format!("{}:{};", super::names::key(&decl.name), ty));
         }
         for t in &self.l.pause_types {
-            let op = &t.op;
-            text.push_str(&format!("|{}", quote!(#op)));
+            text.push_str(&format!("|{}", type_text(&t.op)));
         }
         text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)

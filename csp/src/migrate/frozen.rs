@@ -186,9 +186,10 @@ impl Frozen {
     }
 
     /// The layout of the frame's bytes, if they carry one (frames frozen
-    /// by this build always do; format 2 checkpoints do not).
-    pub fn schema(&self) -> Option<SchemaRecord> {
-        self.schema.record()
+    /// by this build always do; format 2 checkpoints do not); an error if
+    /// the one they carry does not decode.
+    pub fn schema(&self) -> Result<Option<SchemaRecord>, ThawError> {
+        self.schema.record().map_err(ThawError::Format)
     }
 
     /// Checks that these bytes can become a `P`: they are one, or an older

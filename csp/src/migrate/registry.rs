@@ -71,8 +71,13 @@ fn decode<P: Migratable>(
 inventory::collect!(ProcessType);
 
 /// The registered process types, by name.
+///
+/// Several types may share a name (two versions of one process linked into
+/// one program, or two modules' `worker`s): a frozen frame goes to the one
+/// whose identity it has, else to the newest that takes it over.
 pub struct Registry {
-    by_name: HashMap<&'static str, &'static ProcessType>,
+    /// Newest version first.
+    by_name: HashMap<&'static str, Vec<&'static ProcessType>>,
 }
 
 /// A thawed process of a type known only by name, ready to spawn.
@@ -109,17 +114,23 @@ impl Registry {
     /// Every process type linked into this program.
     pub fn global() -> &'static Registry {
         static R: OnceLock<Registry> = OnceLock::new();
-        R.get_or_init(|| Registry {
-            by_name: inventory::iter::<ProcessType>
-                .into_iter()
-                .map(|t| (t.name, t))
-                .collect(),
-        })
+        R.get_or_init(|| Registry::of(inventory::iter::<ProcessType>.into_iter()))
     }
 
-    /// The registered type named `name`.
+    fn of(types: impl Iterator<Item = &'static ProcessType>) -> Registry {
+        let mut by_name: HashMap<&'static str, Vec<&'static ProcessType>> = HashMap::new();
+        for t in types {
+            by_name.entry(t.name).or_default().push(t);
+        }
+        for ts in by_name.values_mut() {
+            ts.sort_by_key(|t| std::cmp::Reverse(t.version));
+        }
+        Registry { by_name }
+    }
+
+    /// The registered type named `name` (the newest version, if several).
     pub fn get(&self, name: &str) -> Option<&'static ProcessType> {
-        self.by_name.get(name).copied()
+        self.by_name.get(name).and_then(|ts| ts.first().copied())
     }
 
     /// Names of all registered types.
@@ -141,14 +152,29 @@ impl Registry {
         frozen: &Frozen,
     ) -> Result<(&'static ProcessType, Option<UpgradeFn>), ThawError> {
         let found = frozen.identity();
-        let Some(t) = self.get(&found.name) else {
+        let Some(ts) = self.by_name.get(found.name.as_str()) else {
             return Err(ThawError::Mismatch {
                 found: found.clone(),
                 expected: None,
             });
         };
-        let how = upgrade::route(found, t.identity(), t.upgrades_from, t.upgrade)?;
-        Ok((t, how))
+        if let Some(t) = ts.iter().find(|t| t.identity() == *found) {
+            return Ok((t, None));
+        }
+        // The newest that takes it over; else the newest's refusal.
+        let mut refusal = None;
+        for t in ts {
+            match upgrade::route(found, t.identity(), t.upgrades_from, t.upgrade) {
+                Ok(how) => return Ok((t, how)),
+                Err(e) => {
+                    refusal.get_or_insert(e);
+                }
+            }
+        }
+        Err(refusal.unwrap_or_else(|| ThawError::Mismatch {
+            found: found.clone(),
+            expected: None,
+        }))
     }
 
     /// Thaws a frame of any registered type.

@@ -14,6 +14,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::chanref::serde_bytes_compat::option as bin;
+
 /// A frame layout as the macro sees it (one constant per process type).
 #[derive(Debug)]
 pub struct Schema {
@@ -90,22 +92,29 @@ impl SchemaRecord {
 }
 
 /// How a frozen frame holds its schema: the code's own constant when it
-/// was frozen here, or the copy read from bytes. Both encode the same way.
+/// was frozen here, or the bytes read with the frame. On the wire and in
+/// files it is one MessagePack bin holding the [`SchemaRecord`]: a reader
+/// copies it as it is and decodes it only for an upgrade, so a plain thaw
+/// pays one copy, not a string per name.
 #[derive(Clone, Debug)]
 pub(crate) enum SchemaSource {
     /// Frozen by this program.
     Static(&'static Schema),
-    /// Read from bytes; `None` for checkpoints written before frames
-    /// carried schemas (format 2).
-    Read(Option<SchemaRecord>),
+    /// Read from bytes (the encoded record); `None` for checkpoints
+    /// written before frames carried schemas (format 2).
+    Read(Option<Vec<u8>>),
 }
 
 impl SchemaSource {
-    /// The schema, owned; `None` if the bytes carried none.
-    pub(crate) fn record(&self) -> Option<SchemaRecord> {
+    /// The schema, owned: `Ok(None)` if the bytes carried none, an error
+    /// if what they carried does not decode.
+    pub(crate) fn record(&self) -> Result<Option<SchemaRecord>, String> {
         match self {
-            SchemaSource::Static(s) => Some(SchemaRecord::of(s)),
-            SchemaSource::Read(r) => r.clone(),
+            SchemaSource::Static(s) => Ok(Some(SchemaRecord::of(s))),
+            SchemaSource::Read(None) => Ok(None),
+            SchemaSource::Read(Some(b)) => rmp_serde::from_slice(b)
+                .map(Some)
+                .map_err(|e| format!("the frame's schema does not decode: {e}")),
         }
     }
 }
@@ -122,20 +131,23 @@ struct SchemaRef<'a> {
 impl Serialize for SchemaSource {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            SchemaSource::Static(sc) => Some(SchemaRef {
-                fields: sc.fields,
-                pauses: sc.pauses,
-                rests: sc.rests,
-            })
-            .serialize(s),
-            SchemaSource::Read(r) => r.serialize(s),
+            SchemaSource::Static(sc) => {
+                let r = SchemaRef {
+                    fields: sc.fields,
+                    pauses: sc.pauses,
+                    rests: sc.rests,
+                };
+                let b = rmp_serde::to_vec(&r).map_err(serde::ser::Error::custom)?;
+                bin::serialize(&Some(b), s)
+            }
+            SchemaSource::Read(r) => bin::serialize(r, s),
         }
     }
 }
 
 impl<'de> Deserialize<'de> for SchemaSource {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Option::<SchemaRecord>::deserialize(d).map(SchemaSource::Read)
+        bin::deserialize(d).map(SchemaSource::Read)
     }
 }
 
@@ -157,11 +169,14 @@ mod tests {
 
     #[test]
     fn static_and_read_schemas_encode_alike() {
+        let record = rmp_serde::to_vec(&SchemaRecord::of(&S)).unwrap();
         let a = rmp_serde::to_vec(&SchemaSource::Static(&S)).unwrap();
-        let b = rmp_serde::to_vec(&SchemaSource::Read(Some(SchemaRecord::of(&S)))).unwrap();
+        let b = rmp_serde::to_vec(&SchemaSource::Read(Some(record))).unwrap();
         assert_eq!(a, b);
         let back: SchemaSource = rmp_serde::from_slice(&a).unwrap();
-        assert_eq!(back.record(), Some(SchemaRecord::of(&S)));
+        assert_eq!(back.record(), Ok(Some(SchemaRecord::of(&S))));
+        let damaged = SchemaSource::Read(Some(vec![0xc1]));
+        assert!(damaged.record().unwrap_err().contains("does not decode"));
     }
 
     #[test]

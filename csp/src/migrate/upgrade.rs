@@ -152,7 +152,9 @@ impl Upgrade {
         })
     }
 
-    /// Gives the newer frame's local `name` the value `value`.
+    /// Gives the newer frame's local `name` the value `value`. If the older
+    /// frame has a local of that name, [`take`](Upgrade::take) it first:
+    /// replacing a value nobody took is an error, like leaving it.
     pub fn set<T: Serialize>(&mut self, name: &str, value: T) -> Result<(), UpgradeError> {
         self.new_field(name)?;
         let bytes = rmp_serde::to_vec(&value)
@@ -395,7 +397,7 @@ pub(crate) fn decode_as<P: Migratable>(
                 to: P::VERSION,
                 reason,
             };
-            let old = old.record().ok_or_else(|| {
+            let old = old.record().map_err(failed)?.ok_or_else(|| {
                 failed("the frame was frozen without its schema (a format 2 checkpoint)".into())
             })?;
             let b = upgrade_frame(bytes, &old, found.version, P::SCHEMA, f).map_err(failed)?;

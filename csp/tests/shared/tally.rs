@@ -1,7 +1,7 @@
 //! Two versions of `Tally`, a process whose version 2 changes its frame
 //! layout and declares how to convert version 1 frames (shared by the
-//! upgrade tests; both versions are named `Tally`, so they are thawed by
-//! type, not through the registry, which keeps one type per name).
+//! upgrade tests; both versions are named `Tally` and linked together, so
+//! the tests thaw them by type).
 
 /// Version 1: a running total, reported after each value.
 pub(crate) mod v1 {
