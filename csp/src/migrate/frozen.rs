@@ -61,7 +61,7 @@ pub struct Frozen {
     keep: Vec<Box<dyn Any + Send>>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct FileForm {
     format: u32,
     identity: Identity,
@@ -70,6 +70,27 @@ struct FileForm {
     channels: Vec<ChannelSnapshot>,
     #[serde(default)]
     schema: SchemaSource,
+}
+
+/// [`FileForm`] borrowed from a [`Frozen`], for writing without copying
+/// the frame first: the same fields in the same order, so it encodes the
+/// same MessagePack.
+#[derive(Serialize)]
+struct FileFormRef<'a> {
+    format: u32,
+    identity: &'a Identity,
+    frame: Bin<'a>,
+    channels: &'a [ChannelSnapshot],
+    schema: &'a SchemaSource,
+}
+
+/// Bytes written as one MessagePack bin.
+struct Bin<'a>(&'a [u8]);
+
+impl Serialize for Bin<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(self.0)
+    }
 }
 
 /// Why bytes could not become a running process again.
@@ -243,18 +264,20 @@ impl Frozen {
     /// Encodes for a file or the wire (channel ends become references;
     /// snapshots travel along).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let form = FileForm {
+        let form = FileFormRef {
             format: FORMAT,
-            identity: self.identity.clone(),
-            frame: self.frame.clone(),
-            channels: self.channels.clone(),
-            schema: self.schema.clone(),
+            identity: &self.identity,
+            frame: Bin(&self.frame),
+            channels: &self.channels,
+            schema: &self.schema,
         };
-        let mut out = MAGIC.to_vec();
+        // The frame is copied once, straight into place.
+        let mut out = Vec::with_capacity(MAGIC.len() + self.frame.len() + 256);
+        out.extend_from_slice(MAGIC);
         // Encoding plain data into a Vec cannot fail.
-        let body = rmp_serde::to_vec(&form).expect("encoding a frozen frame");
-        out.extend_from_slice(&body);
-        out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
+        rmp_serde::encode::write(&mut out, &form).expect("encoding a frozen frame");
+        let crc = crc32fast::hash(&out[MAGIC.len()..]);
+        out.extend_from_slice(&crc.to_le_bytes());
         out
     }
 
