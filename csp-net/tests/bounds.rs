@@ -45,6 +45,7 @@ async fn node(limits: Limits) -> Node {
 fn a_peer_that_stops_reading_is_cut_off() {
     rt::rt().block_on(async {
         let target = node(Limits {
+            max_frame: 2 << 20,
             send_queue: 4 << 20,
             ..Limits::default()
         })
@@ -116,6 +117,7 @@ fn uncommitted_moves_past_the_limit_are_refused() {
         let n = frozen.len();
         // Room for three held moves, not four.
         let target = node(Limits {
+            max_frame: n + 4096,
             held_moves: 3 * n + n / 2,
             ..Limits::default()
         })
@@ -153,5 +155,50 @@ fn uncommitted_moves_past_the_limit_are_refused() {
         // Nothing held runs until committed, and the peer is still served.
         assert!(target.processes().is_empty());
         assert!(target.peers().iter().any(|(id, _)| *id == me));
+    });
+}
+
+#[test]
+fn limits_that_contradict_each_other_are_refused_at_start() {
+    rt::rt().block_on(async {
+        let start = |limits: Limits| async move {
+            match Node::builder().secret(SECRET).limits(limits).start().await {
+                Err(csp_net::NodeError::Limits(m)) => m,
+                Err(e) => panic!("expected a limits error, got {e}"),
+                Ok(_) => panic!("contradictory limits were accepted"),
+            }
+        };
+        let m = start(Limits {
+            send_queue: 1 << 20,
+            ..Limits::default()
+        })
+        .await;
+        assert!(
+            m.contains("`send_queue`") && m.contains("`max_frame`"),
+            "{m}"
+        );
+        let m = start(Limits {
+            held_moves: 0,
+            ..Limits::default()
+        })
+        .await;
+        assert!(m.contains("`held_moves`"), "{m}");
+        let m = start(Limits {
+            heartbeat: Duration::from_secs(3),
+            ..Limits::default()
+        })
+        .await;
+        assert!(
+            m.contains("`heartbeat`") && m.contains("`peer_timeout`"),
+            "{m}"
+        );
+        let m = start(Limits {
+            move_timeout: Duration::ZERO,
+            ..Limits::default()
+        })
+        .await;
+        assert!(m.contains("`move_timeout` must not be zero"), "{m}");
+        // The defaults are consistent.
+        assert_eq!(Limits::default().check(), Ok(()));
     });
 }

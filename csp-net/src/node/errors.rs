@@ -56,6 +56,9 @@ pub enum NodeError {
     /// The node was shut down.
     #[error("the node is shut down")]
     Shutdown,
+    /// The builder's limits contradict each other (see `Limits::check`).
+    #[error("limits: {0}")]
+    Limits(String),
     /// Not connected to that node.
     #[error("not connected to node {0}")]
     NotConnected(NodeId),

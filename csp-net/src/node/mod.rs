@@ -69,6 +69,44 @@ pub struct Limits {
     pub held_moves: usize,
 }
 
+impl Limits {
+    /// Why these limits cannot work together, if they cannot: a queue or
+    /// move allowance below the largest frame would refuse or cut off
+    /// every large move, and a heartbeat no shorter than the peer timeout
+    /// would lose idle peers that are well. [`NodeBuilder::start`] refuses
+    /// such limits rather than fail later, under load.
+    pub fn check(&self) -> Result<(), String> {
+        let zero = [
+            ("max_frame", self.max_frame == 0),
+            ("handshake_timeout", self.handshake_timeout.is_zero()),
+            ("peer_timeout", self.peer_timeout.is_zero()),
+            ("heartbeat", self.heartbeat.is_zero()),
+            ("move_timeout", self.move_timeout.is_zero()),
+        ];
+        if let Some((name, _)) = zero.iter().find(|(_, z)| *z) {
+            return Err(format!("`{name}` must not be zero"));
+        }
+        for (name, v) in [
+            ("send_queue", self.send_queue),
+            ("held_moves", self.held_moves),
+        ] {
+            if v < self.max_frame {
+                return Err(format!(
+                    "`{name}` ({v} bytes) is below `max_frame` ({} bytes): a frame that size could never be queued or held",
+                    self.max_frame
+                ));
+            }
+        }
+        if self.heartbeat >= self.peer_timeout {
+            return Err(format!(
+                "`heartbeat` ({:?}) must be shorter than `peer_timeout` ({:?}), or idle peers count as lost",
+                self.heartbeat, self.peer_timeout
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
@@ -134,6 +172,7 @@ impl NodeBuilder {
         if self.secret.is_empty() {
             return Err(crate::wire::HandshakeError::EmptySecret.into());
         }
+        self.limits.check().map_err(NodeError::Limits)?;
         let listener = TcpListener::bind(&self.listen).await?;
         let addr = listener.local_addr()?;
         let id = NodeId::random();
