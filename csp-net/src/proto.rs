@@ -219,6 +219,18 @@ pub enum Msg {
 }
 
 impl Msg {
+    /// Bytes of the opaque payload the message carries (a value, a frozen
+    /// process), so its frame can be allocated once at about its size.
+    pub fn payload_len(&self) -> usize {
+        match self {
+            Msg::Value { bytes, .. } | Msg::Return { bytes, .. } | Msg::Deliver { bytes, .. } => {
+                bytes.len()
+            }
+            Msg::Prepare { frozen, .. } => frozen.len(),
+            _ => 0,
+        }
+    }
+
     /// The variant's name, for logs and fault injection.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -162,7 +162,9 @@ impl NodeNet {
     /// Queues `msg` for `node`; false if it is not connected, or if its
     /// queue is over the limit (the connection is then being closed).
     pub(crate) fn send_to(&self, node: NodeId, msg: Msg) -> bool {
-        let mut frame = Vec::new();
+        // A large value or frame is copied once into a frame allocated
+        // at its size, not through a doubling buffer.
+        let mut frame = Vec::with_capacity(msg.payload_len() + 128);
         if let Err(e) = encode_msg(&msg, &mut frame) {
             // Ours to fix, not the peer's: the message cannot be sent.
             warn!(peer = %node, kind = msg.kind(), "cannot encode a message, dropped: {e}");

@@ -85,7 +85,7 @@ struct FileFormRef<'a> {
 }
 
 /// Bytes written as one MessagePack bin.
-struct Bin<'a>(&'a [u8]);
+pub(crate) struct Bin<'a>(pub(crate) &'a [u8]);
 
 impl Serialize for Bin<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

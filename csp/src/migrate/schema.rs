@@ -15,6 +15,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::chanref::serde_bytes_compat::option as bin;
+use super::frozen::Bin;
 
 /// A frame layout as the macro sees it (one constant per process type).
 #[derive(Debug)]
@@ -128,18 +129,33 @@ struct SchemaRef<'a> {
     rests: &'a [(u32, u32)],
 }
 
+/// The encoding of `s`, made once per schema: it is written with every
+/// frozen frame, and encoding its strings each time would cost more than
+/// the rest of a small frame.
+fn encoded(s: &'static Schema) -> &'static [u8] {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static DONE: OnceLock<Mutex<HashMap<usize, &'static [u8]>>> = OnceLock::new();
+    let done = DONE.get_or_init(Default::default);
+    let mut done = done.lock().unwrap_or_else(|e| e.into_inner());
+    // Keyed by address: one entry per schema constant in the program
+    // (a few per type at most), so the leak is bounded.
+    done.entry(s as *const Schema as usize).or_insert_with(|| {
+        let r = SchemaRef {
+            fields: s.fields,
+            pauses: s.pauses,
+            rests: s.rests,
+        };
+        // Strings and integers always encode.
+        let b = rmp_serde::to_vec(&r).expect("encoding a schema");
+        Box::leak(b.into_boxed_slice())
+    })
+}
+
 impl Serialize for SchemaSource {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            SchemaSource::Static(sc) => {
-                let r = SchemaRef {
-                    fields: sc.fields,
-                    pauses: sc.pauses,
-                    rests: sc.rests,
-                };
-                let b = rmp_serde::to_vec(&r).map_err(serde::ser::Error::custom)?;
-                bin::serialize(&Some(b), s)
-            }
+            SchemaSource::Static(sc) => s.serialize_some(&Bin(encoded(sc))),
             SchemaSource::Read(r) => bin::serialize(r, s),
         }
     }
