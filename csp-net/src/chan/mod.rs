@@ -14,6 +14,25 @@
 //! **Pins.** An end in transit must keep its channel open: the exporting
 //! node takes a count (a *pin*) that the importer releases, through the
 //! home, only after its own count is in place.
+//!
+//! **Where a remote rendezvous completes (a known gap).** A send across
+//! nodes completes one hop early: a remote sender when its proxy ships the
+//! value under a grant (a receiver was waiting at the home when the grant
+//! was made), a home sender when the home's stand-in for a remote receiver
+//! takes the value. If that receiver's `alt!` has meanwhile chosen another
+//! arm, the value waits at the head of the home channel (or comes back
+//! there with `Return`) for the next receiver: nothing is lost or
+//! reordered, but the sender went on before anyone took it, and a value
+//! in flight when the receiver's node dies is lost. Completing only when a
+//! receiver has taken the value needs a *reserved take* in the channel
+//! core: the bridge or stand-in takes a parked sender's value without
+//! completing it, the sender (or its `alt!`, tentatively committed to that
+//! arm) stays parked, and a new `Taken` acknowledgement completes it, or a
+//! `Return` un-reserves it (an `alt!` then re-polls its other arms, whose
+//! peers may have passed it by). Freezing a sender in that state must wait
+//! for the answer, and the move barriers must count reserved values. That
+//! is a change to the loom-checked core and to freeze atomicity, not to
+//! this module alone; it costs one more message per value.
 
 mod home;
 mod proxy;
