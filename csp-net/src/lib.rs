@@ -113,6 +113,15 @@
 //! `csp::Process::pause_location`), so a stuck process points at the
 //! receive or send it is parked in.
 //!
+//! # TLS
+//!
+//! Peers authenticate with the cluster secret (challenge-response; the
+//! secret never crosses the wire), but plain TCP leaves the traffic
+//! readable and alterable by anyone on the path. [`NodeBuilder::tls`]
+//! with a [`Tls`] (this node's certificate and key, the cluster's CA) runs
+//! every connection over mutually authenticated TLS (rustls), with the
+//! secret handshake inside; `csp-node` and `cspctl` take `--tls DIR`.
+//!
 //! # Failure
 //!
 //! A peer that closes its connection is lost at once; one that goes
@@ -143,5 +152,5 @@ pub use ids::NodeId;
 pub use node::{FaultAt, FaultDo};
 pub use node::{
     Limits, MigrateError, MigrationReport, Node, NodeBuilder, NodeError, Pid, ProcessError,
-    ProcessInfo, SpawnError, Spawned,
+    ProcessInfo, SpawnError, Spawned, Tls, TlsError,
 };

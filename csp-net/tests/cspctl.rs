@@ -183,3 +183,23 @@ fn cspctl_lists_moves_checkpoints_and_restores() {
     child::stop(b);
     child::stop(c);
 }
+
+#[test]
+fn cspctl_reaches_a_tls_node_only_over_tls() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tls/cluster");
+    let bin = env!("CARGO_BIN_EXE_csp-node");
+    let args = ["--secret", SECRET, "--name", "secure", "--tls", dir];
+    let (node, addr, id) = child::start_with(bin, &args);
+    let (ok, out, err) = cspctl(&addr, &["--tls", dir, "nodes"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(&format!("{:016x}  secure  (asked)", id.0)),
+        "{out}"
+    );
+    let (ok, _, err) = cspctl(&addr, &["nodes"]);
+    assert!(!ok, "a plain cspctl got an answer from a TLS node");
+    assert!(err.contains(&addr), "{err}");
+    let (ok, _, err) = cspctl(&addr, &["--tls", "/nonexistent", "nodes"]);
+    assert!(!ok && err.contains("--tls /nonexistent"), "{err}");
+    child::stop(node);
+}

@@ -8,6 +8,10 @@
 //! cspctl --node ADDR --secret S restore <file> [--on ADDR]
 //! ```
 //!
+//! With `--tls DIR` it connects over TLS, as a node of the cluster whose
+//! certificate, key and CA are `DIR/node.pem`, `DIR/node.key` and
+//! `DIR/ca.pem` (see `csp_net::Tls`).
+//!
 //! `ps` prints one row a process: pid, frame type, state (`moving`, or
 //! what it waits in: `in recv`, `in send`, ...), the node holding its join
 //! handle, and `AT`, the `file:line` of the pause point it waits at (`-`
@@ -19,10 +23,10 @@
 //! exits: 0 on success, 1 if the node refused, 2 on bad usage.
 
 use csp_net::proto::{AdminReq, AdminResp, ByteBuf};
-use csp_net::{Node, NodeId};
+use csp_net::{Node, NodeId, Tls};
 
-const USAGE: &str = "usage: cspctl --node ADDR --secret S (nodes | ps | migrate PID NODE | \
-                     checkpoint PID FILE | restore FILE [--on ADDR])";
+const USAGE: &str = "usage: cspctl --node ADDR --secret S [--tls DIR] (nodes | ps | \
+                     migrate PID NODE | checkpoint PID FILE | restore FILE [--on ADDR])";
 
 fn fail(code: i32, msg: impl std::fmt::Display) -> ! {
     eprintln!("cspctl: {msg}");
@@ -34,12 +38,13 @@ fn hex(s: &str, what: &str) -> u64 {
 }
 
 fn main() {
-    let (mut node, mut secret, mut words) = (None, None, Vec::new());
+    let (mut node, mut secret, mut tls, mut words) = (None, None, None, Vec::new());
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--node" | "--on" => node = args.next(),
             "--secret" => secret = args.next(),
+            "--tls" => tls = Some(args.next().unwrap_or_else(|| fail(2, USAGE))),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return;
@@ -70,12 +75,11 @@ fn main() {
         .build()
         .expect("runtime");
     let resp = rt.block_on(async {
-        let me = Node::builder()
-            .name("cspctl")
-            .secret(&secret)
-            .start()
-            .await
-            .unwrap_or_else(|e| fail(1, e));
+        let mut b = Node::builder().name("cspctl").secret(&secret);
+        if let Some(dir) = &tls {
+            b = b.tls(Tls::from_dir(dir).unwrap_or_else(|e| fail(2, format!("--tls {dir}: {e}"))));
+        }
+        let me = b.start().await.unwrap_or_else(|e| fail(1, e));
         let peer: NodeId = me
             .connect(addr.as_str())
             .await

@@ -1,6 +1,6 @@
-//! The socket driver: one TCP connection per peer, running the sans-IO
-//! handshake and frame decoder from `wire`, and handing every message to
-//! the node.
+//! The socket driver: one TCP connection per peer (TLS over it if the node
+//! has [`Tls`](super::Tls)), running the sans-IO handshake and frame
+//! decoder from `wire`, and handing every message to the node.
 //!
 //! A connection has a reader task and a writer task. The writer drains the
 //! peer's queue into one buffer and writes it in one call (batching: a
@@ -15,8 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::Notify;
 use tracing::{debug, info, warn, Instrument};
@@ -35,24 +34,46 @@ const READ_CHUNK: usize = 64 * 1024;
 /// The writer flushes once it has this much, even if more is queued.
 const WRITE_BATCH: usize = 256 * 1024;
 
-/// Runs the handshake on a fresh connection: the peer is authenticated
-/// when this returns. Bytes that followed the handshake stay in the
-/// decoder, whose limit is raised to the node's frame limit.
-pub(super) async fn handshake(
-    inner: &Inner,
-    stream: &mut TcpStream,
+/// Authenticates a fresh connection (TLS first, if the node has it, then
+/// the secret handshake), all within the handshake timeout, and starts
+/// its reader and writer. Returns the peer.
+pub(super) async fn establish(
+    inner: &Arc<Inner>,
+    tcp: TcpStream,
     role: Role,
-) -> Result<(PeerInfo, FrameDecoder), NodeError> {
+) -> Result<PeerInfo, NodeError> {
+    let _ = tcp.set_nodelay(true);
     let limit = inner.limits.handshake_timeout;
-    match tokio::time::timeout(limit, handshake_inner(inner, stream, role)).await {
+    let setup = async {
+        let Some(tls) = &inner.tls else {
+            let mut s = tcp;
+            let (peer, dec) = handshake(inner, &mut s, role).await?;
+            let (rd, wr) = s.into_split();
+            run(inner, rd, wr, peer.clone(), dec);
+            return Ok(peer);
+        };
+        let tls_err = |e: std::io::Error| NodeError::Tls(e.to_string());
+        let mut s = match role {
+            Role::Initiator => tls.connect(tcp).await.map_err(tls_err)?,
+            Role::Acceptor => tls.accept(tcp).await.map_err(tls_err)?,
+        };
+        let (peer, dec) = handshake(inner, &mut s, role).await?;
+        let (rd, wr) = tokio::io::split(s);
+        run(inner, rd, wr, peer.clone(), dec);
+        Ok(peer)
+    };
+    match tokio::time::timeout(limit, setup).await {
         Ok(r) => r,
         Err(_) => Err(NodeError::HandshakeTimeout(limit)),
     }
 }
 
-async fn handshake_inner(
+/// Runs the secret handshake: the peer is authenticated when this
+/// returns. Bytes that followed the handshake stay in the decoder, whose
+/// limit is raised to the node's frame limit.
+async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
     inner: &Inner,
-    stream: &mut TcpStream,
+    stream: &mut S,
     role: Role,
 ) -> Result<(PeerInfo, FrameDecoder), NodeError> {
     let (mut hs, hello) = Handshake::new(role, &inner.secret, inner.id, &inner.name)?;
@@ -89,7 +110,10 @@ async fn handshake_inner(
     }
 }
 
-async fn write_one(stream: &mut TcpStream, m: &HandshakeMsg) -> Result<(), NodeError> {
+async fn write_one<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    m: &HandshakeMsg,
+) -> Result<(), NodeError> {
     let mut out = Vec::new();
     encode_msg(m, &mut out)?;
     stream.write_all(&out).await?;
@@ -97,9 +121,11 @@ async fn write_one(stream: &mut TcpStream, m: &HandshakeMsg) -> Result<(), NodeE
 }
 
 /// Starts the reader and writer of an authenticated connection.
-pub(super) fn run(inner: &Arc<Inner>, stream: TcpStream, peer: PeerInfo, dec: FrameDecoder) {
-    let _ = stream.set_nodelay(true);
-    let (rd, wr) = stream.into_split();
+fn run<R, W>(inner: &Arc<Inner>, rd: R, wr: W, peer: PeerInfo, dec: FrameDecoder)
+where
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
     let kill = Arc::new(Notify::new());
     let stall = Arc::new(AtomicBool::new(false));
     let (conn, outbox) =
@@ -133,10 +159,10 @@ pub(super) fn run(inner: &Arc<Inner>, stream: TcpStream, peer: PeerInfo, dec: Fr
     inner.track(r.abort_handle());
 }
 
-async fn reader(
+async fn reader<R: AsyncRead + Unpin>(
     inner: &std::sync::Weak<Inner>,
     peer: NodeId,
-    mut rd: OwnedReadHalf,
+    mut rd: R,
     mut dec: FrameDecoder,
     timeout: Duration,
     stall: Arc<AtomicBool>,
@@ -168,8 +194,8 @@ async fn reader(
 
 /// Writes queued frames, several small ones per call. A frame of a batch's
 /// size or more is written from its own buffer rather than copied.
-async fn writer(
-    mut wr: OwnedWriteHalf,
+async fn writer<W: AsyncWrite + Unpin>(
+    mut wr: W,
     mut outbox: Outbox,
     beat: Duration,
     stall: Arc<AtomicBool>,
@@ -210,7 +236,7 @@ async fn writer(
 
 /// Writes `bytes` (nothing while stalled by fault injection); false if
 /// the socket failed.
-async fn flush(wr: &mut OwnedWriteHalf, bytes: &[u8], stall: &AtomicBool) -> bool {
+async fn flush<W: AsyncWrite + Unpin>(wr: &mut W, bytes: &[u8], stall: &AtomicBool) -> bool {
     if bytes.is_empty() || stall.load(Ordering::Relaxed) {
         return true;
     }

@@ -56,6 +56,10 @@ pub enum NodeError {
     /// The node was shut down.
     #[error("the node is shut down")]
     Shutdown,
+    /// The TLS handshake failed (no TLS on the other side, a certificate
+    /// from another CA or with another name, ...).
+    #[error("tls: {0}")]
+    Tls(String),
     /// The builder's limits contradict each other (see `Limits::check`).
     #[error("limits: {0}")]
     Limits(String),

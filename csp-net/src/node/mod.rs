@@ -19,6 +19,7 @@ mod errors;
 mod fault;
 mod net;
 mod procs;
+mod tls;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, Weak};
@@ -33,6 +34,7 @@ pub use errors::{MigrateError, MigrationReport, NodeError, Pid, ProcessError};
 #[doc(hidden)]
 pub use fault::{FaultAt, FaultDo};
 pub use procs::{ProcessInfo, SpawnError, Spawned};
+pub use tls::{Tls, TlsError, DEFAULT_SERVER_NAME};
 
 use crate::chan::Channels;
 use crate::proto::Msg;
@@ -129,6 +131,7 @@ pub struct NodeBuilder {
     listen: String,
     limits: Limits,
     accept: Option<Vec<String>>,
+    tls: Option<Tls>,
 }
 
 impl NodeBuilder {
@@ -166,6 +169,14 @@ impl NodeBuilder {
         self
     }
 
+    /// Runs every connection over TLS (see [`Tls`]): this node then
+    /// connects to and accepts only peers with certificates of the same
+    /// cluster CA, and the secret handshake runs inside the TLS session.
+    pub fn tls(mut self, tls: Tls) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
     /// Binds the listener and starts accepting peers. Must be called
     /// inside a tokio (csp) runtime.
     pub async fn start(self) -> Result<Node, NodeError> {
@@ -185,6 +196,7 @@ impl NodeBuilder {
                 addr,
                 limits: self.limits,
                 accept: self.accept,
+                tls: self.tls,
                 chans: Channels::new(net.clone()),
                 net,
                 procs: Mutex::new(procs::Table::default()),
@@ -223,6 +235,8 @@ pub(crate) struct Inner {
     limits: Limits,
     /// Process types peers may send (`None`: every registered type).
     accept: Option<Vec<String>>,
+    /// TLS on every connection, in both directions (`None`: plain TCP).
+    tls: Option<Tls>,
     net: Arc<NodeNet>,
     chans: Arc<Channels>,
     procs: Mutex<procs::Table>,
@@ -327,7 +341,7 @@ impl Inner {
 
 async fn accept_loop(inner: Weak<Inner>, listener: TcpListener) {
     loop {
-        let (mut stream, from) = match listener.accept().await {
+        let (stream, from) = match listener.accept().await {
             Ok(s) => s,
             Err(e) => {
                 warn!("accept failed: {e}");
@@ -337,9 +351,8 @@ async fn accept_loop(inner: Weak<Inner>, listener: TcpListener) {
         };
         let Some(node) = inner.upgrade() else { return };
         tokio::spawn(async move {
-            match conn::handshake(&node, &mut stream, Role::Acceptor).await {
-                Ok((peer, dec)) => conn::run(&node, stream, peer, dec),
-                Err(e) => warn!(node = %node.id, %from, "refused a connection: {e}"),
+            if let Err(e) = conn::establish(&node, stream, Role::Acceptor).await {
+                warn!(node = %node.id, %from, "refused a connection: {e}");
             }
         });
     }
@@ -355,6 +368,7 @@ impl Node {
             listen: "127.0.0.1:0".into(),
             limits: Limits::default(),
             accept: None,
+            tls: None,
         }
     }
 
@@ -376,11 +390,9 @@ impl Node {
     /// Connects to the node listening at `addr` and authenticates it;
     /// returns its id once both sides have proved the secret.
     pub async fn connect(&self, addr: impl ToSocketAddrs) -> Result<NodeId, NodeError> {
-        let mut stream = TcpStream::connect(addr).await?;
-        let (peer, dec) = conn::handshake(&self.0, &mut stream, Role::Initiator).await?;
-        let id = peer.node;
-        conn::run(&self.0, stream, peer, dec);
-        Ok(id)
+        let stream = TcpStream::connect(addr).await?;
+        let peer = conn::establish(&self.0, stream, Role::Initiator).await?;
+        Ok(peer.node)
     }
 
     /// The peers connected now, with their names.

@@ -16,12 +16,18 @@ pub(crate) fn start(
     name: &str,
     connect: Option<&str>,
 ) -> (Child, String, NodeId) {
-    let mut cmd = Command::new(bin);
-    cmd.args(["--secret", secret, "--name", name]);
+    let mut args = vec!["--secret", secret, "--name", name];
     if let Some(c) = connect {
-        cmd.args(["--connect", c]);
+        args.extend(["--connect", c]);
     }
-    let mut child = cmd
+    start_with(bin, &args)
+}
+
+/// Like [`start`], with the command line given whole.
+#[allow(dead_code)]
+pub(crate) fn start_with(bin: &str, args: &[&str]) -> (Child, String, NodeId) {
+    let mut child = Command::new(bin)
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()

@@ -4,17 +4,20 @@
 use std::io::Read;
 
 fn usage() -> ! {
-    eprintln!("usage: csp-node --secret S [--name N] [--listen ADDR] [--connect ADDR]...");
+    eprintln!(
+        "usage: csp-node --secret S [--name N] [--listen ADDR] [--connect ADDR]... [--tls DIR]"
+    );
     std::process::exit(2)
 }
 
 /// Parses the command line and runs the node until stdin closes.
 pub(crate) fn run() {
-    let (mut secret, mut name, mut listen, mut connect) = (
+    let (mut secret, mut name, mut listen, mut connect, mut tls) = (
         None,
         "node".to_string(),
         "127.0.0.1:0".to_string(),
         Vec::new(),
+        None,
     );
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -24,6 +27,7 @@ pub(crate) fn run() {
             "--name" => name = val(),
             "--listen" => listen = val(),
             "--connect" => connect.push(val()),
+            "--tls" => tls = Some(val()),
             _ => usage(),
         }
     }
@@ -34,16 +38,20 @@ pub(crate) fn run() {
         .build()
         .expect("runtime");
     rt.block_on(async {
-        let node = csp_net::Node::builder()
+        let mut b = csp_net::Node::builder()
             .name(name)
             .secret(secret)
-            .listen(listen)
-            .start()
-            .await
-            .unwrap_or_else(|e| {
-                eprintln!("csp-node: cannot start: {e}");
-                std::process::exit(1)
-            });
+            .listen(listen);
+        if let Some(dir) = tls {
+            b = b.tls(csp_net::Tls::from_dir(&dir).unwrap_or_else(|e| {
+                eprintln!("csp-node: --tls {dir}: {e}");
+                std::process::exit(2)
+            }));
+        }
+        let node = b.start().await.unwrap_or_else(|e| {
+            eprintln!("csp-node: cannot start: {e}");
+            std::process::exit(1)
+        });
         for addr in &connect {
             if let Err(e) = node.connect(addr.as_str()).await {
                 eprintln!("csp-node: cannot connect to {addr}: {e}");
