@@ -157,6 +157,14 @@ impl FrameDecoder {
         if self.buf.len() < end {
             return Ok(None);
         }
+        if self.pos == 0 && end == self.buf.len() && self.buf.capacity() > IDLE_CAPACITY {
+            // A large frame that is all the buffer holds: hand the buffer
+            // over (moving the payload over the header) rather than copy
+            // it into a fresh allocation, whose pages would all fault.
+            let mut frame = std::mem::take(&mut self.buf);
+            frame.drain(..HEADER_LEN);
+            return Ok(Some(frame));
+        }
         let frame = self.buf[start..end].to_vec();
         self.pos = end;
         self.release_if_empty();
