@@ -202,7 +202,11 @@ pub mod prelude {
 pub mod __private {
     pub use crate::alt::{AfterGuard, AltCore, Guard, RecvGuard, SendGuard};
     #[cfg(feature = "migration")]
-    pub use crate::migrate::serde_bytes::option as serde_bytes_option;
+    pub use crate::migrate::present as frame_field;
+    #[cfg(feature = "migration")]
+    pub use crate::migrate::present::bytes as frame_bytes;
+    #[cfg(feature = "migration")]
+    pub use crate::migrate::schema::mix_fingerprints;
     #[cfg(feature = "migration")]
     pub use crate::migrate::{
         EncodeOutput, EncodeOutputFallback, Migratable, OutWrap, OutputEncoder, ProcessType,

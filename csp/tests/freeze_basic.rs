@@ -75,3 +75,33 @@ fn a_byte_vector_local_is_frozen_as_bytes() {
         assert_eq!((b == blob, w, x), (true, vec![7, 8, 9], 5));
     });
 }
+
+/// Keeps a local whose value serde writes as nil (`None`, `()`).
+#[process]
+async fn remembers(input: Receiver<u64>) -> (Option<u64>, ()) {
+    let last: Option<u64> = None;
+    let unit: () = ();
+    let x: u64 = input.recv().await.unwrap_or(0);
+    (last.or(Some(x)), unit)
+}
+
+#[test]
+fn a_local_holding_none_survives_a_freeze() {
+    csp::run(async {
+        let (tx, rx) = channel();
+        let mut p = remembers(rx);
+        assert!(p
+            .step(&mut std::task::Context::from_waker(std::task::Waker::noop()))
+            .is_pending());
+        let frozen = Frozen::freeze(&mut p).unwrap();
+        drop(p);
+        let back = Frozen::from_bytes(&frozen.to_bytes()).unwrap();
+        let h = spawn_process(
+            back.thaw::<Remembers>()
+                .expect("`last` is None, not missing"),
+        );
+        drop(frozen);
+        tx.send(3).await.unwrap();
+        assert_eq!(h.join().await, Ok((Some(3), ())));
+    });
+}

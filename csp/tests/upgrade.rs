@@ -425,3 +425,80 @@ fn the_registry_thaws_a_frame_as_the_version_that_froze_it() {
         assert_eq!(*out.downcast::<u64>().unwrap(), 5);
     });
 }
+
+/// Version 2 with a warm-up receive before the loop: two `input.recv`s
+/// where version 1 had one.
+mod v2_warm_up {
+    use csp::prelude::*;
+
+    #[process(name = Tally, version = 2, upgrade = super::nothing)]
+    pub async fn tally(input: Receiver<u64>, output: Sender<u64>) -> u64 {
+        let first: u64 = input.recv().await.unwrap_or(0);
+        let mut total: u64 = first;
+        while let Ok(x) = input.recv().await {
+            total += x;
+            if output.send(total).await.is_err() {
+                break;
+            }
+        }
+        total
+    }
+}
+
+/// The same, resuming version 1 frames in the warm-up receive, where
+/// `total` does not exist yet.
+mod v2_warm_up_misplaced {
+    use csp::migrate::{Upgrade, UpgradeError};
+    use csp::prelude::*;
+
+    #[process(name = Tally, version = 2, upgrade = into_warm_up)]
+    pub async fn tally(input: Receiver<u64>, output: Sender<u64>) -> u64 {
+        let first: u64 = input.recv().await.unwrap_or(0);
+        let mut total: u64 = first;
+        while let Ok(x) = input.recv().await {
+            total += x;
+            if output.send(total).await.is_err() {
+                break;
+            }
+        }
+        total
+    }
+
+    fn into_warm_up(old: &mut Upgrade) -> Result<(), UpgradeError> {
+        if old.at() == Some("input.recv") {
+            old.resume_at("input.recv")?;
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn numbered_labels_that_no_longer_match_need_resume_at() {
+    csp::run(async {
+        let (p, _tx, _orx) = v1_after(&[6]);
+        let (_frozen, bytes) = freeze(p);
+        let r = upgrade_reason::<v2_warm_up::Tally>(&bytes);
+        assert!(
+            r.contains(
+                "version 1 has 1 pause points labelled `input.recv` where the newer code has 2"
+            ) && r.contains("resume_at"),
+            "{r}"
+        );
+        // Told to resume in the warm-up receive, where `total` is not
+        // kept: its value would be lost, so the upgrade is refused.
+        let r = upgrade_reason::<v2_warm_up_misplaced::Tally>(&bytes);
+        assert!(
+            r.contains("local `total` holds no value at `input.recv` in the newer code"),
+            "{r}"
+        );
+    });
+}
+
+#[test]
+fn a_generated_frame_gives_its_fingerprint_as_its_layout() {
+    use csp::migrate::Migratable;
+    assert_eq!(
+        <v1::Tally as Process>::LAYOUT,
+        <v1::Tally as Migratable>::FINGERPRINT
+    );
+}

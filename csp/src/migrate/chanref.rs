@@ -89,7 +89,7 @@ pub mod serde_bytes_compat {
         use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
         /// Borrows the bytes to write them (no copy of a large buffer).
-        struct Ref<'a>(&'a [u8]);
+        pub(crate) struct Ref<'a>(pub(crate) &'a [u8]);
 
         impl Serialize for Ref<'_> {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -97,9 +97,10 @@ pub mod serde_bytes_compat {
             }
         }
 
+        /// Bytes read from bin (or an array of integers).
         #[derive(Deserialize)]
         #[serde(transparent)]
-        struct Bytes(#[serde(with = "super")] Vec<u8>);
+        pub(crate) struct Bytes(#[serde(with = "super")] pub(crate) Vec<u8>);
 
         /// Writes nil, or `v` as bin.
         pub fn serialize<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {

@@ -136,6 +136,11 @@ impl fmt::Display for ThawError {
                 "type mismatch: the bytes are a frozen `{}`, not a `{}`",
                 found.name, e.name
             ),
+            ThawError::Mismatch { found, expected: Some(e) } if found.version > e.version => write!(
+                f,
+                "version mismatch for `{}`: frozen by version {}, newer than this program's version {} (older code cannot read newer frames)",
+                found.name, found.version, e.version
+            ),
             ThawError::Mismatch { found, expected: Some(e) } if found.version != e.version => write!(
                 f,
                 "version mismatch for `{}`: frozen by version {}, this program has version {} and no upgrade from it (declare `upgrade = function` to convert it, or `upgrades_from = [{}]` if the frame layout is unchanged)",

@@ -27,7 +27,10 @@
 //! to take them over: `upgrades_from = [..]` for older versions with the
 //! same layout, `upgrade = f` for any older version (see [`Upgrade`]).
 //!
-//! Frames are MessagePack (rmp-serde). A parameter or local written as
+//! Frames are MessagePack (rmp-serde): an array of the state, the pending
+//! operation and one element per field, `nil` for a local that holds no
+//! value at that state and `[v]` for one that does (so a local holding
+//! `None` or `()` is not taken for absent). A parameter or local written as
 //! `Vec<u8>` is stored as one MessagePack bin rather than serde's default
 //! array of integers (up to twice the bytes, and decoded one integer at a
 //! time), so a process carrying a buffer moves at stream speed; reading
@@ -39,8 +42,10 @@ mod frozen;
 mod handle;
 pub mod link;
 mod output;
+#[doc(hidden)]
+pub mod present;
 mod registry;
-mod schema;
+pub(crate) mod schema;
 mod upgrade;
 
 pub use chanref::serde_bytes_compat as serde_bytes;
@@ -59,7 +64,8 @@ use crate::Process;
 pub trait Migratable:
     Process<Output: Send + 'static> + serde::Serialize + serde::de::DeserializeOwned + Send + 'static
 {
-    /// Hash of the frame's layout (fields, their types, its pause points):
+    /// Hash of the frame's layout (fields, their types, its pause points,
+    /// and the layouts of frames it nests):
     /// changes whenever a frozen frame of the old layout could not be read.
     const FINGERPRINT: u64;
 

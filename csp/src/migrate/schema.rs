@@ -23,19 +23,27 @@ pub struct Schema {
     /// The frame's fields after the state and the operation: each local's
     /// name and its type as written.
     pub fields: &'static [(&'static str, &'static str)],
-    /// Pause points in source order: a label (see below) and the type of
-    /// the operation pending there, as written by the macro.
+    /// Pause points in source order: a label (see below), the type of the
+    /// operation pending there as written by the macro, and the mixed
+    /// fingerprints of the frames nested there (a call to another process;
+    /// 0 if none), so a callee's new layout is not read as its old one.
     ///
     /// A label is what the pause waits on, as written in the body:
     /// `input.recv`, `output.send`, `sleep`, `yield_now`, `migrate_to`,
     /// `effect`, `alt!`, `par!`, or the called process's path (`worker`).
     /// The second and later pause points with the same label get `#2`,
     /// `#3`, .. in source order.
-    pub pauses: &'static [(&'static str, &'static str)],
+    pub pauses: &'static [(&'static str, &'static str, u64)],
     /// Resting states: each state number a frame can rest at, with the
     /// index (in `pauses`) of the pause point it waits in. State 0 is the
     /// unstarted frame and is not listed.
     pub rests: &'static [(u32, u32)],
+    /// For state 0 and each resting state: the fields (indices into
+    /// `fields`) that hold a value there. A value for any other field
+    /// would be dropped unread when the frame runs on, so an upgrade that
+    /// puts one there is refused. Not carried with frozen frames: only the
+    /// code that resumes a frame needs it.
+    pub keeps: &'static [(u32, &'static [u32])],
 }
 
 impl Schema {
@@ -44,7 +52,31 @@ impl Schema {
         fields: &[],
         pauses: &[],
         rests: &[],
+        keeps: &[],
     };
+
+    /// The fields state `state` keeps (see [`Schema::keeps`]).
+    pub fn kept_at(&self, state: u32) -> &'static [u32] {
+        let found = self.keeps.iter().find(|(s, _)| *s == state);
+        found.map_or(&[], |(_, k)| k)
+    }
+}
+
+/// Mixes fingerprints (FNV-1a over their bytes), for a frame whose layout
+/// includes other frames' (used by generated code, in constants).
+pub const fn mix_fingerprints(base: u64, nested: &[u64]) -> u64 {
+    let mut h = base;
+    let mut i = 0;
+    while i < nested.len() {
+        let bytes = nested[i].to_le_bytes();
+        let mut j = 0;
+        while j < 8 {
+            h = (h ^ bytes[j] as u64).wrapping_mul(0x0000_0100_0000_01b3);
+            j += 1;
+        }
+        i += 1;
+    }
+    h
 }
 
 /// A schema read back from a frozen frame (owned, untrusted).
@@ -53,7 +85,7 @@ pub struct SchemaRecord {
     /// See [`Schema::fields`].
     pub fields: Vec<(String, String)>,
     /// See [`Schema::pauses`].
-    pub pauses: Vec<(String, String)>,
+    pub pauses: Vec<(String, String, u64)>,
     /// See [`Schema::rests`].
     pub rests: Vec<(u32, u32)>,
 }
@@ -61,14 +93,17 @@ pub struct SchemaRecord {
 impl SchemaRecord {
     /// The owned copy of `s`.
     pub fn of(s: &Schema) -> SchemaRecord {
-        let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
-            v.iter()
-                .map(|(a, b)| (a.to_string(), b.to_string()))
-                .collect()
-        };
         SchemaRecord {
-            fields: pairs(s.fields),
-            pauses: pairs(s.pauses),
+            fields: s
+                .fields
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+            pauses: s
+                .pauses
+                .iter()
+                .map(|(a, b, n)| (a.to_string(), b.to_string(), *n))
+                .collect(),
             rests: s.rests.to_vec(),
         }
     }
@@ -125,7 +160,7 @@ impl SchemaSource {
 #[derive(Serialize)]
 struct SchemaRef<'a> {
     fields: &'a [(&'a str, &'a str)],
-    pauses: &'a [(&'a str, &'a str)],
+    pauses: &'a [(&'a str, &'a str, u64)],
     rests: &'a [(u32, u32)],
 }
 
@@ -179,8 +214,9 @@ mod tests {
 
     static S: Schema = Schema {
         fields: &[("input", "Receiver < u64 >"), ("total", "u64")],
-        pauses: &[("input.recv", "RecvPause < u64 >")],
+        pauses: &[("input.recv", "RecvPause < u64 >", 0)],
         rests: &[(3, 0)],
+        keeps: &[(0, &[0]), (3, &[0, 1])],
     };
 
     #[test]
@@ -193,6 +229,15 @@ mod tests {
         assert_eq!(back.record(), Ok(Some(SchemaRecord::of(&S))));
         let damaged = SchemaSource::Read(Some(vec![0xc1]));
         assert!(damaged.record().unwrap_err().contains("does not decode"));
+    }
+
+    #[test]
+    fn states_keep_their_fields() {
+        assert_eq!(S.kept_at(0), &[0]);
+        assert_eq!(S.kept_at(3), &[0, 1]);
+        assert!(S.kept_at(9).is_empty());
+        assert_ne!(mix_fingerprints(1, &[2]), mix_fingerprints(1, &[3]));
+        assert_eq!(mix_fingerprints(5, &[]), 5);
     }
 
     #[test]

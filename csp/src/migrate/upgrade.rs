@@ -36,16 +36,21 @@
 //!
 //! * **Where it resumes.** The frame rests at a pause point; it resumes at
 //!   the newer code's pause point with the same label (`input.recv`,
-//!   `output.send#2`, ..), or where [`Upgrade::resume_at`] says. Its
-//!   pending operation is carried as it is, so both pause points must wait
-//!   on the same operation type. An unstarted frame starts from the top.
+//!   `output.send#2`, ..), or where [`Upgrade::resume_at`] says. Numbered
+//!   labels count in source order, so if the versions have different
+//!   numbers of pause points with one label, the numbers no longer say
+//!   which is which and `resume_at` must choose. Its pending operation is
+//!   carried as it is, so both pause points must wait on the same
+//!   operation type (and a nested process call on a frame of the same
+//!   layout). An unstarted frame starts from the top.
 //! * **Its locals.** A local with the same name and the same written type
 //!   in both versions is carried as it is. Everything else is the upgrade
 //!   function's to decide: [`take`](Upgrade::take) an old value (and drop
 //!   it, or transform it), [`set`](Upgrade::set) a new one,
 //!   [`rename`](Upgrade::rename) one whose name changed. An old local left
-//!   holding a value, or a local whose type changed and was not set, is an
-//!   error: a value is never dropped silently.
+//!   holding a value, a local whose type changed and was not set, or a
+//!   value for a local that the resuming state does not keep (it would be
+//!   overwritten unread) is an error: a value is never dropped silently.
 //! * **Checks.** The result is decoded as the newer frame and validated
 //!   like any thawed frame, so a local the resuming state needs but nobody
 //!   set is an error that names it. Any error leaves the frozen process
@@ -54,12 +59,18 @@
 //! What it cannot do: change the element type of the operation the frame
 //! waits in; build new channel ends (an end can only be carried, renamed
 //! or taken and dropped); upgrade the frame of a nested `#[process]` call,
-//! which is carried as it is and must keep its layout.
+//! which is carried as it is: a frame waiting in a callee whose layout
+//! changed is refused (callees' fingerprints are part of the schema and of
+//! the caller's fingerprint).
+//!
+//! The older frame is read without decoding it: its bytes are walked once
+//! (no recursion, no allocation from declared lengths) and its element
+//! count is checked against its schema first, so a hostile frame costs no
+//! more than its size.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-use rmpv::Value;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -94,9 +105,10 @@ impl std::error::Error for UpgradeError {}
 pub struct Upgrade {
     from: u32,
     at: Option<String>,
-    /// Old locals still holding a value: name → (type as written, value).
-    old: BTreeMap<String, (String, Value)>,
-    set: BTreeMap<String, Value>,
+    /// Old locals still holding a value: name → (type as written, the
+    /// value's MessagePack).
+    old: BTreeMap<String, (String, Vec<u8>)>,
+    set: BTreeMap<String, Vec<u8>>,
     new: &'static Schema,
     resume: Option<usize>,
 }
@@ -144,7 +156,7 @@ impl Upgrade {
                 list(self.old.keys())
             ))
         })?;
-        rmp_serde::from_slice(&encode(&v)).map_err(|e| {
+        rmp_serde::from_slice(&v).map_err(|e| {
             UpgradeError(format!(
                 "local `{name}` (`{ty}` in version {}) does not decode as the type asked for: {e}",
                 self.from
@@ -159,8 +171,7 @@ impl Upgrade {
         self.new_field(name)?;
         let bytes = rmp_serde::to_vec(&value)
             .map_err(|e| UpgradeError(format!("local `{name}` does not encode: {e}")))?;
-        let v = decode(&bytes).map_err(|e| UpgradeError(format!("local `{name}`: {e}")))?;
-        self.set.insert(name.to_string(), v);
+        self.set.insert(name.to_string(), bytes);
         Ok(())
     }
 
@@ -178,11 +189,11 @@ impl Upgrade {
     /// Resumes at the newer code's pause point labelled `label` instead of
     /// the one with the older pause point's label.
     pub fn resume_at(&mut self, label: &str) -> Result<(), UpgradeError> {
-        let i = self.new.pauses.iter().position(|(l, _)| *l == label);
+        let i = self.new.pauses.iter().position(|(l, _, _)| *l == label);
         self.resume = Some(i.ok_or_else(|| {
             UpgradeError(format!(
                 "the newer code has no pause point `{label}` (it has: {})",
-                list(self.new.pauses.iter().map(|(l, _)| l))
+                list(self.new.pauses.iter().map(|(l, _, _)| l))
             ))
         })?);
         Ok(())
@@ -208,67 +219,133 @@ fn list<S: AsRef<str>>(names: impl Iterator<Item = S>) -> String {
     }
 }
 
-fn encode(v: &Value) -> Vec<u8> {
-    let mut out = Vec::new();
-    // Writing into a Vec cannot fail.
-    rmpv::encode::write_value(&mut out, v).expect("encoding into a Vec");
-    out
+/// The length of the MessagePack value at the start of `b`: walked, not
+/// decoded, without recursion or allocation, so a hostile frame costs at
+/// most one pass over its bytes.
+fn value_len(b: &[u8]) -> Result<usize, String> {
+    let truncated = || "truncated".to_string();
+    let be = |at: usize, n: usize| -> Result<u64, String> {
+        let bytes = b.get(at..at + n).ok_or_else(truncated)?;
+        Ok(bytes.iter().fold(0u64, |v, &x| (v << 8) | u64::from(x)))
+    };
+    let (mut pos, mut pending) = (0usize, 1u64);
+    while pending > 0 {
+        pending -= 1;
+        let m = *b.get(pos).ok_or_else(truncated)?;
+        pos += 1;
+        // (bytes of payload to skip, values that follow)
+        let (skip, values): (u64, u64) = match m {
+            0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc2 | 0xc3 => (0, 0),
+            0x80..=0x8f => (0, 2 * u64::from(m & 0x0f)),
+            0x90..=0x9f => (0, u64::from(m & 0x0f)),
+            0xa0..=0xbf => (u64::from(m & 0x1f), 0),
+            0xc4 | 0xd9 => (1 + be(pos, 1)?, 0),
+            0xc5 | 0xda => (2 + be(pos, 2)?, 0),
+            0xc6 | 0xdb => (4 + be(pos, 4)?, 0),
+            0xc7 => (2 + be(pos, 1)?, 0),
+            0xc8 => (3 + be(pos, 2)?, 0),
+            0xc9 => (5 + be(pos, 4)?, 0),
+            0xcc | 0xd0 => (1, 0),
+            0xcd | 0xd1 => (2, 0),
+            0xca | 0xce | 0xd2 => (4, 0),
+            0xcb | 0xcf | 0xd3 => (8, 0),
+            0xd4 => (2, 0),
+            0xd5 => (3, 0),
+            0xd6 => (5, 0),
+            0xd7 => (9, 0),
+            0xd8 => (17, 0),
+            0xdc => (2, be(pos, 2)?),
+            0xdd => (4, be(pos, 4)?),
+            0xde => (2, 2 * be(pos, 2)?),
+            0xdf => (4, 2 * be(pos, 4)?),
+            0xc1 => return Err("not MessagePack (marker 0xc1)".into()),
+        };
+        pos = usize::try_from(skip)
+            .ok()
+            .and_then(|s| pos.checked_add(s))
+            .filter(|&p| p <= b.len())
+            .ok_or_else(truncated)?;
+        pending = pending.checked_add(values).ok_or_else(truncated)?;
+    }
+    Ok(pos)
 }
 
-/// One MessagePack value, the whole of `b` (bounded depth, no
-/// preallocation from lengths).
-fn decode(b: &[u8]) -> Result<Value, String> {
+/// Splits `b` into the header and elements of the array it must be,
+/// which must have `n` elements: checked before anything is walked, so a
+/// hostile length costs nothing.
+fn array_of(b: &[u8], n: usize) -> Result<Vec<&[u8]>, String> {
     let mut rd = b;
-    let v = rmpv::decode::read_value(&mut rd).map_err(|e| e.to_string())?;
-    if !rd.is_empty() {
-        return Err(format!("{} bytes after the value", rd.len()));
+    let len = rmp::decode::read_array_len(&mut rd).map_err(|_| "not an array".to_string())?;
+    if len as usize != n {
+        return Err(format!("{len} elements where {n} were expected"));
     }
-    Ok(v)
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let l = value_len(rd)?;
+        out.push(&rd[..l]);
+        rd = &rd[l..];
+    }
+    if !rd.is_empty() {
+        return Err(format!("{} bytes after the frame", rd.len()));
+    }
+    Ok(out)
+}
+
+/// A field as `present` writes it: `nil` (no value) or `[v]`; returns `v`.
+fn field_value(b: &[u8]) -> Result<Option<&[u8]>, String> {
+    if b == [0xc0] {
+        return Ok(None);
+    }
+    let mut rd = b;
+    match rmp::decode::read_array_len(&mut rd) {
+        Ok(1) => Ok(Some(rd)),
+        _ => Err("a field that is neither nil nor a one-element array".into()),
+    }
 }
 
 /// The older frame taken apart: state, operation, and its locals by name.
-struct Parts {
+struct Parts<'a> {
     at: Option<usize>,
-    op: Option<Value>,
-    locals: BTreeMap<String, (String, Value)>,
+    op: Option<&'a [u8]>,
+    locals: BTreeMap<String, (String, Vec<u8>)>,
 }
 
-fn split(bytes: &[u8], old: &SchemaRecord) -> Result<Parts, String> {
-    let Value::Array(elems) = decode(bytes)? else {
-        return Err("the frame is not an array".into());
-    };
-    if elems.len() != 2 + old.fields.len() {
-        return Err(format!(
-            "the frame has {} elements, its schema says {}",
-            elems.len(),
-            2 + old.fields.len()
-        ));
-    }
-    let mut it = elems.into_iter();
-    let state = it
-        .next()
-        .and_then(|v| v.as_u64())
-        .and_then(|s| u32::try_from(s).ok());
-    let at = old.pause_at(state.ok_or("the frame's state is not a u32")?)?;
-    let op = match (it.next(), at) {
-        (Some(Value::String(s)), None) if s.as_str() == Some("None") => None,
-        (Some(Value::Map(mut m)), Some(p)) if m.len() == 1 => {
-            let (k, v) = m.pop().expect("one entry");
-            if k.as_str() != Some(format!("P{p}").as_str()) {
-                return Err(format!("the pending operation is not pause point {p}'s"));
-            }
-            Some(v)
+fn split<'a>(bytes: &'a [u8], old: &SchemaRecord) -> Result<Parts<'a>, String> {
+    let elems = array_of(bytes, 2 + old.fields.len())?;
+    let state: u32 = rmp_serde::from_slice(elems[0]).map_err(|_| "the state is not a u32")?;
+    let at = old.pause_at(state)?;
+    let op = pending(elems[1], at)?;
+    let mut locals = BTreeMap::new();
+    for ((name, ty), b) in old.fields.iter().zip(&elems[2..]) {
+        let v = field_value(b).map_err(|e| format!("local `{name}`: {e}"))?;
+        if let Some(v) = v {
+            locals.insert(name.clone(), (ty.clone(), v.to_vec()));
         }
-        _ => return Err("the pending operation does not belong to the frame's state".into()),
-    };
-    let locals = old
-        .fields
-        .iter()
-        .zip(it)
-        .filter(|(_, v)| !v.is_nil())
-        .map(|((n, t), v)| (n.clone(), (t.clone(), v)))
-        .collect();
+    }
     Ok(Parts { at, op, locals })
+}
+
+/// The pending operation: `"None"` for an unstarted frame, else a
+/// one-entry map from pause point `at`'s variant (`"P3"`) to it.
+fn pending(b: &[u8], at: Option<usize>) -> Result<Option<&[u8]>, String> {
+    let wrong = || "the pending operation does not belong to the frame's state".to_string();
+    let mut rd = b;
+    let Some(p) = at else {
+        let mut buf = [0u8; 4];
+        return match rmp::decode::read_str(&mut rd, &mut buf) {
+            Ok("None") if rd.is_empty() => Ok(None),
+            _ => Err(wrong()),
+        };
+    };
+    if rmp::decode::read_map_len(&mut rd).ok() != Some(1) {
+        return Err(wrong());
+    }
+    let mut buf = [0u8; 16];
+    let key = rmp::decode::read_str(&mut rd, &mut buf).map_err(|_| wrong())?;
+    if key != format!("P{p}") || value_len(rd)? != rd.len() {
+        return Err(wrong());
+    }
+    Ok(Some(rd))
 }
 
 /// Rewrites the bytes of a frame frozen by version `from` (schema `old`)
@@ -291,15 +368,33 @@ pub(crate) fn upgrade_frame(
         resume: None,
     };
     f(&mut u).map_err(|e| format!("the upgrade function refused: {e}"))?;
-    let (state, op) = resume(&u, old, parts.at, parts.op)?;
-    let mut elems = vec![state, op];
-    for (name, ty) in new.fields {
+    let (state, label) = resume(&u, old, parts.at)?;
+    let kept = new.kept_at(state);
+    let mut out = Vec::with_capacity(bytes.len() + 64);
+    // Writing MessagePack into a Vec cannot fail.
+    fn w<T, E: fmt::Debug>(r: Result<T, E>) {
+        r.expect("writing into a Vec");
+    }
+    w(rmp::encode::write_array_len(
+        &mut out,
+        2 + new.fields.len() as u32,
+    ));
+    w(rmp::encode::write_uint(&mut out, u64::from(state)));
+    match (parts.op, resumed_at(new, state)) {
+        (Some(op), Some(q)) => {
+            w(rmp::encode::write_map_len(&mut out, 1));
+            w(rmp::encode::write_str(&mut out, &format!("P{q}")));
+            out.extend_from_slice(op);
+        }
+        _ => w(rmp::encode::write_str(&mut out, "None")),
+    }
+    for (i, (name, ty)) in new.fields.iter().enumerate() {
         let v = match (u.set.remove(*name), u.old.remove(*name)) {
-            (Some(v), None) => v,
-            (None, Some((t, v))) if t == *ty => v,
+            (Some(v), None) => Some(v),
+            (None, Some((t, v))) if t == *ty => Some(v),
             (None, Some((t, _))) => {
                 return Err(format!(
-                    "local `{name}` was `{t}` in version {from} and is `{ty}` now: take it and set it in the upgrade function"
+                    "local `{name}` was `{t}` in version {from} and is `{ty}` now: take it and set it in the upgrade function (a channel end: `rename(\"{name}\", \"{name}\")` if only its written type changed)"
                 ))
             }
             (Some(_), Some(_)) => {
@@ -307,9 +402,20 @@ pub(crate) fn upgrade_frame(
                     "local `{name}` was set but its version {from} value was not taken"
                 ))
             }
-            (None, None) => Value::Nil,
+            (None, None) => None,
         };
-        elems.push(v);
+        match v {
+            Some(_) if !kept.contains(&(i as u32)) => {
+                return Err(format!(
+                    "local `{name}` holds no value at `{label}` in the newer code, so its value would be lost: take it in the upgrade function"
+                ))
+            }
+            Some(v) => {
+                w(rmp::encode::write_array_len(&mut out, 1));
+                out.extend_from_slice(&v);
+            }
+            None => w(rmp::encode::write_nil(&mut out)),
+        }
     }
     if !u.old.is_empty() {
         return Err(format!(
@@ -317,45 +423,76 @@ pub(crate) fn upgrade_frame(
             list(u.old.keys())
         ));
     }
-    Ok(encode(&Value::Array(elems)))
+    Ok(out)
 }
 
-/// The newer state number and pending operation for an older frame that
-/// rested at pause `at` with operation `op`.
-fn resume(
-    u: &Upgrade,
-    old: &SchemaRecord,
-    at: Option<usize>,
-    op: Option<Value>,
-) -> Result<(Value, Value), String> {
-    let (Some(p), Some(op)) = (at, op) else {
+/// The pause point resting state `state` of `new` waits in.
+fn resumed_at(new: &Schema, state: u32) -> Option<u32> {
+    new.rests.iter().find(|(s, _)| *s == state).map(|&(_, p)| p)
+}
+
+/// Where an older frame that rested at pause `at` resumes in the newer
+/// code: the state number, and the pause point's label (`start` for the
+/// unstarted state).
+fn resume(u: &Upgrade, old: &SchemaRecord, at: Option<usize>) -> Result<(u32, String), String> {
+    let Some(p) = at else {
         return match u.resume {
-            None => Ok((Value::from(0u32), Value::from("None"))),
+            None => Ok((0, "start".into())),
             Some(_) => Err("an unstarted frame can only start from the top".into()),
         };
     };
-    let (label, ty) = &old.pauses[p];
+    let (label, ty, nested) = &old.pauses[p];
+    let pauses = || list(u.new.pauses.iter().map(|(l, _, _)| l));
     let q = match u.resume {
         Some(q) => q,
-        None => u.new.pauses.iter().position(|(l, _)| l == label).ok_or_else(|| {
-            format!(
-                "the frame rests at `{label}`, which the newer code does not have: choose its pause point with `resume_at` (it has: {})",
-                list(u.new.pauses.iter().map(|(l, _)| l))
-            )
-        })?,
+        None => {
+            // `input.recv#2` names the second `input.recv` in source
+            // order: if the versions have different numbers of them, the
+            // numbers no longer say which is which.
+            let base = |l: &str| l.split('#').next().unwrap_or("").to_string();
+            let count_old = old
+                .pauses
+                .iter()
+                .filter(|x| base(&x.0) == base(label))
+                .count();
+            let count_new = u
+                .new
+                .pauses
+                .iter()
+                .filter(|x| base(x.0) == base(label))
+                .count();
+            if count_new > 0 && count_old != count_new {
+                return Err(format!(
+                    "the frame rests at `{label}`, and version {} has {count_old} pause points labelled `{}` where the newer code has {count_new}: choose its pause point with `resume_at` (the newer code has: {})",
+                    u.from,
+                    base(label),
+                    pauses()
+                ));
+            }
+            u.new.pauses.iter().position(|(l, _, _)| l == label).ok_or_else(|| {
+                format!(
+                    "the frame rests at `{label}`, which the newer code does not have: choose its pause point with `resume_at` (it has: {})",
+                    pauses()
+                )
+            })?
+        }
     };
-    let (new_label, new_ty) = u.new.pauses[q];
+    let (new_label, new_ty, new_nested) = u.new.pauses[q];
     if new_ty != ty {
         return Err(format!(
             "the frame waits in `{label}` on `{ty}`, but `{new_label}` waits on `{new_ty}`: the pending operation cannot change type"
+        ));
+    }
+    if new_nested != *nested {
+        return Err(format!(
+            "the frame waits in `{label}` in a nested process whose frame layout changed: a nested frame is carried as it is"
         ));
     }
     let state = u.new.rests.iter().find(|(_, r)| *r as usize == q);
     let Some(&(state, _)) = state else {
         return Err(format!("the newer code cannot rest at `{new_label}`"));
     };
-    let op = Value::Map(vec![(Value::from(format!("P{q}")), op)]);
-    Ok((Value::from(state), op))
+    Ok((state, new_label.to_string()))
 }
 
 /// How bytes frozen as `found` become a frame of a type whose identity is
@@ -411,4 +548,58 @@ pub(crate) fn decode_as<P: Migratable>(
         .validate()
         .map_err(|m| ThawError::Decode(m.to_string()))?;
     Ok(frame)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::value_len;
+
+    #[test]
+    fn value_len_walks_every_kind_of_value() {
+        #[derive(serde::Serialize)]
+        struct All {
+            a: (u8, u16, u32, u64, i8, i16, i32, i64, f32, f64, bool, ()),
+            s: String,
+            long: String,
+            v: Vec<Option<u32>>,
+            m: std::collections::BTreeMap<String, Vec<u8>>,
+        }
+        let x = All {
+            a: (
+                1,
+                300,
+                70_000,
+                1 << 40,
+                -100,
+                -300,
+                -70_000,
+                -(1 << 40),
+                1.5,
+                2.5,
+                true,
+                (),
+            ),
+            s: "short".into(),
+            long: "x".repeat(70_000),
+            v: vec![Some(1), None, Some(1 << 20)],
+            m: [("k".to_string(), vec![7u8; 300])].into(),
+        };
+        let mut b = rmp_serde::to_vec(&x).unwrap();
+        assert_eq!(value_len(&b), Ok(b.len()));
+        b.extend_from_slice(&[0xc0, 0x01]);
+        assert_eq!(
+            value_len(&b),
+            Ok(b.len() - 2),
+            "trailing bytes are not part of it"
+        );
+        for cut in [1, b.len() / 2, b.len() - 3] {
+            assert!(value_len(&b[..cut]).is_err(), "cut at {cut}");
+        }
+        // A hostile length: an array claiming 2^32 - 1 elements.
+        assert!(value_len(&[0xdd, 0xff, 0xff, 0xff, 0xff, 0x01]).is_err());
+        assert!(value_len(&[0xc1]).is_err());
+        // Extension types.
+        assert_eq!(value_len(&[0xd4, 0x01, 0x02]), Ok(3));
+        assert_eq!(value_len(&[0xc7, 0x02, 0x05, 0x00, 0x00]), Ok(5));
+    }
 }

@@ -156,6 +156,11 @@ pub trait Process: Unpin {
     /// The code version (`#[process(version = N)]`, default 1).
     const VERSION: u32;
 
+    /// A hash of the frame's layout: a `#[process]` frame built with the
+    /// `migration` feature gives its fingerprint, which a caller nesting
+    /// this frame mixes into its own; hand-written processes may keep 0.
+    const LAYOUT: u64 = 0;
+
     /// Runs from the current pause point until the next one (`Pending`,
     /// with the waker registered) or the end (`Ready`).
     ///
