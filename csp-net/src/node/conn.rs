@@ -52,12 +52,16 @@ pub(super) async fn establish(
             run(inner, rd, wr, peer.clone(), dec);
             return Ok(peer);
         };
-        let tls_err = |e: std::io::Error| NodeError::Tls(e.to_string());
         let mut s = match role {
-            Role::Initiator => tls.connect(tcp).await.map_err(tls_err)?,
-            Role::Acceptor => tls.accept(tcp).await.map_err(tls_err)?,
+            Role::Initiator => tls.connect(tcp).await.map_err(tls_error)?,
+            Role::Acceptor => tls.accept(tcp).await.map_err(tls_error)?,
         };
-        let (peer, dec) = handshake(inner, &mut s, role).await?;
+        // In TLS 1.3 the client's certificate is judged after the client
+        // has finished: a refusal arrives during the secret handshake.
+        let (peer, dec) = handshake(inner, &mut s, role).await.map_err(|e| match e {
+            NodeError::Io(io) if is_tls(&io) => tls_error(io),
+            e => e,
+        })?;
         let (rd, wr) = tokio::io::split(s);
         run(inner, rd, wr, peer.clone(), dec);
         Ok(peer)
@@ -65,6 +69,22 @@ pub(super) async fn establish(
     match tokio::time::timeout(limit, setup).await {
         Ok(r) => r,
         Err(_) => Err(NodeError::HandshakeTimeout(limit)),
+    }
+}
+
+/// Whether an I/O error is rustls's.
+fn is_tls(e: &std::io::Error) -> bool {
+    e.get_ref()
+        .is_some_and(|i| i.is::<tokio_rustls::rustls::Error>())
+}
+
+/// A TLS failure, saying so when the peer is not speaking TLS at all.
+fn tls_error(e: std::io::Error) -> NodeError {
+    let m = e.to_string();
+    if m.contains("InvalidContentType") {
+        NodeError::Tls(format!("{m} (the peer does not use TLS)"))
+    } else {
+        NodeError::Tls(m)
     }
 }
 
@@ -106,6 +126,13 @@ async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
         if n == 0 {
             return Err(NodeError::Closed);
         }
+        // A TLS record (alert or handshake, version 3.x) where the secret
+        // handshake's first frame should be: the peer has TLS, we do not.
+        if dec.buffered() == 0 && n >= 2 && matches!(buf[0], 0x15 | 0x16) && buf[1] == 0x03 {
+            return Err(NodeError::Tls(
+                "the peer uses TLS and this node does not: give it `tls` (`--tls DIR`)".into(),
+            ));
+        }
         dec.push(&buf[..n]);
     }
 }
@@ -117,6 +144,7 @@ async fn write_one<S: AsyncWrite + Unpin>(
     let mut out = Vec::new();
     encode_msg(m, &mut out)?;
     stream.write_all(&out).await?;
+    stream.flush().await?;
     Ok(())
 }
 
@@ -240,7 +268,15 @@ async fn flush<W: AsyncWrite + Unpin>(wr: &mut W, bytes: &[u8], stall: &AtomicBo
     if bytes.is_empty() || stall.load(Ordering::Relaxed) {
         return true;
     }
-    match wr.write_all(bytes).await {
+    // TLS may keep the last records of a write buffered until a flush
+    // (a no-op on plain TCP): without it the tail of a frame could wait
+    // for the next heartbeat.
+    match async {
+        wr.write_all(bytes).await?;
+        wr.flush().await
+    }
+    .await
+    {
         Ok(()) => true,
         Err(e) => {
             debug!("write failed: {e}");
