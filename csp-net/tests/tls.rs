@@ -142,6 +142,10 @@ fn bad_pem_input_is_an_error() {
     // A key that is not the certificate's.
     let other_key = std::fs::read(fixture("other/node.key")).unwrap();
     assert!(Tls::from_pem(&cert, &other_key, &cert).is_err());
+    assert!(matches!(
+        cluster().server_name("not a name!"),
+        Err(TlsError::Config(m)) if m.contains("`not a name!`")
+    ));
     match Tls::from_dir(fixture("missing")) {
         Err(TlsError::Io { path, .. }) => assert!(path.ends_with("missing/node.pem"), "{path}"),
         other => panic!("expected an I/O error, got {other:?}"),

@@ -210,6 +210,10 @@ async fn reader<R: AsyncRead + Unpin>(
                 .map_err(|e| format!("protocol violation: {e}"))?;
         }
         let n = match tokio::time::timeout(timeout, rd.read(&mut buf)).await {
+            // A TLS peer that closes its socket without `close_notify` (a
+            // node that shut down, a cut connection) has closed, as a
+            // plain peer would have: its frames were all authenticated.
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
             Ok(r) => r.map_err(|e| e.to_string())?,
             Err(_) => return Err(format!("no frame from the peer for {timeout:?}")),
         };

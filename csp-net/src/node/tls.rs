@@ -138,10 +138,8 @@ impl Tls {
     /// The name every node's certificate carries (as a DNS subject
     /// alternative name), checked when connecting to a peer.
     pub fn server_name(mut self, name: &str) -> Result<Tls, TlsError> {
-        self.name = ServerName::try_from(name.to_string()).map_err(|e| TlsError::Pem {
-            what: "server name",
-            why: e.to_string(),
-        })?;
+        self.name = ServerName::try_from(name.to_string())
+            .map_err(|e| TlsError::Config(format!("server name `{name}`: {e}")))?;
         Ok(self)
     }
 
