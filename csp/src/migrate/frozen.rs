@@ -18,6 +18,7 @@ use std::io::{self, Read, Write};
 
 use serde::{Deserialize, Serialize};
 
+use super::chanref::serde_bytes_compat::option::Ref;
 use super::chanref::{self, ChannelSnapshot};
 use super::schema::{SchemaRecord, SchemaSource};
 use super::upgrade;
@@ -79,18 +80,9 @@ struct FileForm {
 struct FileFormRef<'a> {
     format: u32,
     identity: &'a Identity,
-    frame: Bin<'a>,
+    frame: Ref<'a>,
     channels: &'a [ChannelSnapshot],
     schema: &'a SchemaSource,
-}
-
-/// Bytes written as one MessagePack bin.
-pub(crate) struct Bin<'a>(pub(crate) &'a [u8]);
-
-impl Serialize for Bin<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(self.0)
-    }
 }
 
 /// Why bytes could not become a running process again.
@@ -272,7 +264,7 @@ impl Frozen {
         let form = FileFormRef {
             format: FORMAT,
             identity: &self.identity,
-            frame: Bin(&self.frame),
+            frame: Ref(&self.frame),
             channels: &self.channels,
             schema: &self.schema,
         };

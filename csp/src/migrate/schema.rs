@@ -15,7 +15,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::chanref::serde_bytes_compat::option as bin;
-use super::frozen::Bin;
+use bin::Ref;
 
 /// A frame layout as the macro sees it (one constant per process type).
 #[derive(Debug)]
@@ -190,7 +190,7 @@ fn encoded(s: &'static Schema) -> &'static [u8] {
 impl Serialize for SchemaSource {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            SchemaSource::Static(sc) => s.serialize_some(&Bin(encoded(sc))),
+            SchemaSource::Static(sc) => s.serialize_some(&Ref(encoded(sc))),
             SchemaSource::Read(r) => bin::serialize(r, s),
         }
     }
