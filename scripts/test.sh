@@ -21,3 +21,5 @@ cargo run -q --example integrate
 
 RUSTFLAGS="--cfg csp_loom" CARGO_TARGET_DIR=target/loom \
     cargo test -p csp --test loom --release
+RUSTFLAGS="--cfg csp_loom" CARGO_TARGET_DIR=target/loom \
+    cargo test -p csp --features migration --test loom_reserve --release

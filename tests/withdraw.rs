@@ -66,6 +66,7 @@ async fn send_withdraw_race(n: u32) -> (Vec<u32>, Vec<u32>, Vec<u32>) {
                 assert_eq!(v, i, "withdraw returns the value offered");
                 returned.push(v);
             }
+            SendWithdrawal::InFlight => panic!("a local channel never holds a send in flight"),
         }
     }
     drop(tx);

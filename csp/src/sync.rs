@@ -8,8 +8,19 @@
 #[cfg(csp_loom)]
 pub(crate) use loom::sync::{
     atomic::{AtomicUsize, Ordering},
-    Arc, Mutex, MutexGuard,
+    Mutex, MutexGuard,
 };
+
+/// Loom's `Arc` checks for leaks, but cannot hold a `dyn` trait object,
+/// be downgraded or downcast, all of which the `migration` feature's
+/// type-erased channel handles need; with that feature the loom models
+/// (`csp/tests/loom_reserve.rs`) share channels through std's `Arc`. The
+/// channel's own lock and the selector's atomic stay loom's, and they are
+/// what the models explore.
+#[cfg(all(csp_loom, not(feature = "migration")))]
+pub(crate) use loom::sync::Arc;
+#[cfg(all(csp_loom, feature = "migration"))]
+pub(crate) use std::sync::Arc;
 
 #[cfg(not(csp_loom))]
 pub(crate) use std::sync::{

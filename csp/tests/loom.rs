@@ -44,46 +44,9 @@ use csp::{buffered, channel, RecvError, SendError, SendWithdrawal, TryRecvError,
 use loom::future::block_on;
 use loom::thread;
 
-/// Runs `f` under loom with at most `bound` preemptions per execution
-/// (unless `LOOM_MAX_PREEMPTIONS` says otherwise).
-fn model<F>(bound: Option<usize>, f: F)
-where
-    F: Fn() + Sync + Send + 'static,
-{
-    let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let count = runs.clone();
-    let f = move || {
-        count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        fastrand::seed(0x5eed);
-        f();
-    };
-    let start = std::time::Instant::now();
-    let mut b = loom::model::Builder::new();
-    if b.preemption_bound.is_none() {
-        b.preemption_bound = bound;
-    }
-    let mut bound_used = b.preemption_bound;
-    if std::env::var_os("LOOM_LOG").is_some() {
-        // `loom::model` installs the tracing subscriber that prints the log;
-        // it takes its bound from the environment only.
-        bound_used = loom::model::Builder::new().preemption_bound;
-        loom::model(f);
-    } else {
-        b.check(f);
-    }
-    println!(
-        "{} executions (preemption bound {:?}) in {:.2?}",
-        runs.load(std::sync::atomic::Ordering::Relaxed),
-        bound_used,
-        start.elapsed()
-    );
-}
-
-/// Polls `f` once with a waker that does nothing: the operation registers
-/// (parks) if it cannot complete, and nobody will poll it again.
-fn poll_once<F: Future + ?Sized>(f: Pin<&mut F>) -> Poll<F::Output> {
-    f.poll(&mut Context::from_waker(Waker::noop()))
-}
+#[path = "shared/loom_model.rs"]
+mod loom_model;
+use loom_model::{model, poll_once};
 
 /// How an alt model orders its arms.
 #[derive(Clone, Copy, Debug)]

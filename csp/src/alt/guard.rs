@@ -16,11 +16,11 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::task::Context;
+use std::task::{Context, Waker};
 use std::time::Duration;
 
 use super::selector::Selector;
-use crate::channel::{Chan, Claim, Offer, Receiver, RecvError, SendError, Sender, Take};
+use crate::channel::{Chan, Claim, Offer, Receiver, RecvError, SendError, Sender, Take, Withdraw};
 use crate::sync::Arc;
 
 /// One arm's event, as driven by `alt!` (see the module docs).
@@ -33,6 +33,13 @@ pub trait Guard {
     /// Takes back a parking. True if a peer completed it first (the guard
     /// now holds its output).
     fn unpark(&mut self) -> bool;
+    /// After [`Guard::unpark`]: true if the parking could not be taken back
+    /// because a transport holds this send reserved for a remote receiver
+    /// (see `channel/core.rs`); it stays parked until the remote answers,
+    /// and `waker` (if given) is the one that answer wakes.
+    fn in_flight(&mut self, _waker: Option<&Waker>) -> bool {
+        false
+    }
 }
 
 /// An input guard: `pat = rx.recv()`.
@@ -175,22 +182,36 @@ impl<T> Guard for SendGuard<T> {
             return false;
         };
         match self.chan.with(|st, _| st.withdraw_send(id)) {
-            Some(v) => {
+            Withdraw::Back(v) => {
                 self.value = Some(v);
                 false
             }
-            None => {
+            Withdraw::Taken => {
                 self.out = Some(Ok(()));
                 true
             }
+            Withdraw::InFlight => {
+                self.parked = Some(id);
+                false
+            }
         }
+    }
+
+    fn in_flight(&mut self, waker: Option<&Waker>) -> bool {
+        let Some(id) = self.parked else {
+            return false;
+        };
+        if let Some(w) = waker {
+            self.chan.with(|st, _| st.send_parked(id, w));
+        }
+        true
     }
 }
 
 impl<T> Drop for SendGuard<T> {
     fn drop(&mut self) {
         if let Some(id) = self.parked.take() {
-            let withdrawn = self.chan.with(|st, _| st.withdraw_send(id));
+            let withdrawn = self.chan.with(|st, _| st.abandon_send(id));
             drop(withdrawn);
         }
     }
@@ -331,5 +352,9 @@ impl<G: Guard> Guard for Option<G> {
 
     fn unpark(&mut self) -> bool {
         self.as_mut().is_some_and(|g| g.unpark())
+    }
+
+    fn in_flight(&mut self, waker: Option<&Waker>) -> bool {
+        self.as_mut().is_some_and(|g| g.in_flight(waker))
     }
 }

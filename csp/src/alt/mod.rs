@@ -41,6 +41,9 @@ pub struct AltCore {
     has_default: bool,
     enabled: u64,
     arms: usize,
+    /// Parked only on a send arm a transport holds reserved for a remote
+    /// receiver (the selector is claimed for it): a freeze must wait.
+    in_flight: bool,
 }
 
 impl AltCore {
@@ -60,6 +63,7 @@ impl AltCore {
                 (1u64 << arms) - 1
             },
             arms,
+            in_flight: false,
         }
     }
 
@@ -83,8 +87,13 @@ impl AltCore {
         debug_assert_eq!(guards.len(), self.arms);
         if self.parked {
             self.parked = false;
+            self.in_flight = false;
             if let Some(i) = unpark_all(guards) {
                 return Poll::Ready(i);
+            }
+            if held_in_flight(guards, Some(cx.waker())) {
+                self.parked = true;
+                return Poll::Pending;
             }
         }
         loop {
@@ -138,7 +147,14 @@ impl AltCore {
         }
         let chosen = sel.abort().err();
         let completed = unpark_all(guards);
-        debug_assert_eq!(chosen, completed);
+        // A transport that claimed an arm to reserve its send waits for
+        // its remote receiver's answer: stay parked on that arm alone.
+        if completed.is_none() && held_in_flight(guards, Some(cx.waker())) {
+            return None;
+        }
+        // A reservation may have claimed an arm (so the abort learnt of a
+        // choice) and been refused before the unpark: nothing completed.
+        debug_assert!(completed.is_none() || chosen == completed);
         Some(completed)
     }
 }
@@ -147,13 +163,33 @@ impl AltCore {
     /// Between polls, takes every parking back (a process being frozen):
     /// the arm a peer completed meanwhile, if any. The next poll then
     /// starts afresh.
+    ///
+    /// A send arm held reserved for a remote receiver cannot be taken back:
+    /// the alt stays parked on it and [`AltCore::in_flight`] says so, so
+    /// that the freeze waits for the answer.
     pub fn settle(&mut self, guards: &mut [&mut dyn Guard]) -> Option<usize> {
         if !self.parked {
             return None;
         }
         self.parked = false;
-        unpark_all(guards)
+        let fired = unpark_all(guards);
+        if fired.is_none() && held_in_flight(guards, None) {
+            self.parked = true;
+            self.in_flight = true;
+        }
+        fired
     }
+
+    /// Whether the last [`AltCore::settle`] left a send arm in flight.
+    pub fn in_flight(&self) -> bool {
+        self.in_flight
+    }
+}
+
+/// Whether a guard is still parked after [`unpark_all`] because its send
+/// is reserved (at most one can be: the reservation claimed the selector).
+fn held_in_flight(guards: &mut [&mut dyn Guard], waker: Option<&std::task::Waker>) -> bool {
+    guards.iter_mut().any(|g| g.in_flight(waker))
 }
 
 /// A settled alt travels as its configuration: which arms are enabled, and
@@ -211,6 +247,18 @@ fn unpark_all(guards: &mut [&mut dyn Guard]) -> Option<usize> {
         if g.unpark() {
             debug_assert!(fired.is_none(), "two arms of one alt fired");
             fired = Some(i);
+        }
+    }
+    // A send arm found in flight can be refused while the later arms are
+    // withdrawn, releasing the selector, and one of those can then fire:
+    // the refused arm is no longer reserved (the fired arm holds the
+    // selector), so it comes back like any arm that was not chosen.
+    if fired.is_some() {
+        for g in guards.iter_mut() {
+            if g.in_flight(None) {
+                let again = g.unpark();
+                debug_assert!(!again, "two arms of one alt fired");
+            }
         }
     }
     fired

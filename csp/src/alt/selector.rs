@@ -69,6 +69,17 @@ impl Selector {
         }
     }
 
+    /// Re-opens a selector that `arm` was claimed for, after the claim's
+    /// holder (a transport that reserved this alt's send, see
+    /// `State::reserve`) learnt that the remote receiver refused it. The
+    /// alt still has that entry parked, and is woken to look again.
+    #[cfg(feature = "migration")]
+    pub(crate) fn release(&self, arm: usize) {
+        let _ = self
+            .state
+            .compare_exchange(arm, WAITING, Ordering::AcqRel, Ordering::Acquire);
+    }
+
     /// Re-opens the selector. Only call once no queue holds an entry for it.
     pub(crate) fn reset(&self) {
         self.state.store(WAITING, Ordering::Release);

@@ -55,6 +55,15 @@ impl Claim {
         }
     }
 
+    /// Gives back a claim won by a reservation that was refused: the alt
+    /// is open to claims again (see [`Selector::release`]).
+    #[cfg(feature = "migration")]
+    fn release(&self) {
+        if let Some((sel, arm)) = &self.sel {
+            sel.release(*arm);
+        }
+    }
+
     /// Whether a peer could complete this entry: its alt is still open,
     /// and it is not an entry of `own` (an alt never meets itself: an alt
     /// with a send and a receive arm on one channel waits for a peer).
@@ -68,9 +77,34 @@ impl Claim {
 
 struct SendEntry<T> {
     id: u64,
-    value: T,
+    /// `None` only inside [`State::reserve`]'s two lock sections.
+    value: Option<T>,
     waker: Waker,
     claim: Claim,
+    /// A transport has shipped a copy to a remote receiver and waits for
+    /// its answer ([`State::resolve`]): nobody else may take or withdraw it.
+    reserved: bool,
+    /// Its owner went away while it was reserved: a refusal drops it.
+    abandoned: bool,
+}
+
+impl<T> SendEntry<T> {
+    /// Whether a receiver could take this entry's value now.
+    fn takeable(&self) -> bool {
+        !self.reserved && self.value.is_some()
+    }
+}
+
+/// What withdrawing a parked send found.
+#[derive(Debug)]
+pub(crate) enum Withdraw<T> {
+    /// The entry is gone: a receiver took the value, the send completed.
+    Taken,
+    /// The entry was there: the send did not happen, here is the value.
+    Back(T),
+    /// A remote receiver's node holds a copy and has not answered: the
+    /// entry stays until [`State::resolve`] settles it.
+    InFlight,
 }
 
 struct RecvEntry<T> {
@@ -88,6 +122,15 @@ pub(crate) enum Take<T> {
     Closed,
     /// Nothing yet.
     Empty,
+}
+
+/// A value [`State::reserve`] lent out, to be copied for a remote receiver.
+#[cfg(feature = "migration")]
+pub(crate) enum Lent<T> {
+    /// A buffered value: the transport owns it.
+    Owned(T),
+    /// A parked sender's value: it goes back with [`State::unlend`].
+    Reserved(T),
 }
 
 /// What a send attempt did.
@@ -179,10 +222,13 @@ impl<T> State<T> {
 
     /// Takes the first parked sender's value whose claim we win.
     fn claim_sender(&mut self, wake: &mut Wakeups) -> Option<T> {
-        let i = self.sendq.iter().position(|e| e.claim.try_claim())?;
+        let i = self
+            .sendq
+            .iter()
+            .position(|e| e.takeable() && e.claim.try_claim())?;
         let e = self.sendq.remove(i)?;
         wake.push(e.waker);
-        Some(e.value)
+        e.value
     }
 
     /// Receives without parking: buffer first, then a parked sender.
@@ -249,7 +295,10 @@ impl<T> State<T> {
         !self.buf.is_empty()
             || self.closed
             || self.senders == 0
-            || self.sendq.iter().any(|e| e.claim.open_to(own))
+            || self
+                .sendq
+                .iter()
+                .any(|e| e.takeable() && e.claim.open_to(own))
     }
 
     /// Whether a send by the alt owning `own` (if any) would complete (or
@@ -270,9 +319,11 @@ impl<T> State<T> {
             &mut self.sendq,
             SendEntry {
                 id,
-                value,
+                value: Some(value),
                 waker,
                 claim,
+                reserved: false,
+                abandoned: false,
             },
         );
         id
@@ -293,11 +344,108 @@ impl<T> State<T> {
         id
     }
 
-    /// Removes parked sender `id` if it is still there (value comes back);
-    /// `None` means a receiver took the value: the send completed.
-    pub(crate) fn withdraw_send(&mut self, id: u64) -> Option<T> {
-        let i = self.sendq.iter().position(|e| e.id == id)?;
-        self.sendq.remove(i).map(|e| e.value)
+    /// Removes parked sender `id` if it is still there and not reserved.
+    pub(crate) fn withdraw_send(&mut self, id: u64) -> Withdraw<T> {
+        let Some(i) = self.sendq.iter().position(|e| e.id == id) else {
+            return Withdraw::Taken;
+        };
+        if self.sendq[i].reserved {
+            return Withdraw::InFlight;
+        }
+        match self.sendq.remove(i).and_then(|e| e.value) {
+            Some(v) => Withdraw::Back(v),
+            None => Withdraw::Taken,
+        }
+    }
+
+    /// The owner of parked sender `id` is going away: withdraw it, or, if
+    /// it is reserved, leave it for [`State::resolve`] to finish (taken:
+    /// the send happened; refused: the value is dropped).
+    pub(crate) fn abandon_send(&mut self, id: u64) -> Option<T> {
+        match self.withdraw_send(id) {
+            Withdraw::Back(v) => Some(v),
+            Withdraw::Taken => None,
+            Withdraw::InFlight => {
+                if let Some(e) = self.sendq.iter_mut().find(|e| e.id == id) {
+                    e.abandoned = true;
+                }
+                None
+            }
+        }
+    }
+
+    /// A transport takes the first value a receiver could take, to ship a
+    /// copy to a remote receiver: a buffered value (its send completed
+    /// when it was buffered; no token), or a parked sender's, which stays
+    /// parked and *reserved* under the returned token until
+    /// [`State::resolve`]. The value is lent out: give it back with
+    /// [`State::unlend`] once the copy is made (outside the lock, since
+    /// encoding may take other locks). An `alt!` sender's claim is won
+    /// here, so its other arms cannot fire meanwhile.
+    #[cfg(feature = "migration")]
+    pub(crate) fn reserve(&mut self, wake: &mut Wakeups) -> Option<(Option<u64>, Lent<T>)> {
+        if !self.buf.is_empty() {
+            return match self.take(wake) {
+                Take::Value(v) => Some((None, Lent::Owned(v))),
+                _ => None,
+            };
+        }
+        if self.closed {
+            return None;
+        }
+        let e = self
+            .sendq
+            .iter_mut()
+            .find(|e| e.takeable() && e.claim.try_claim())?;
+        e.reserved = true;
+        let v = e.value.take()?;
+        Some((Some(e.id), Lent::Reserved(v)))
+    }
+
+    /// Returns a reserved value lent out by [`State::reserve`].
+    #[cfg(feature = "migration")]
+    pub(crate) fn unlend(&mut self, id: u64, v: T) -> Option<T> {
+        match self.sendq.iter_mut().find(|e| e.id == id) {
+            Some(e) => {
+                e.value = Some(v);
+                None
+            }
+            None => Some(v),
+        }
+    }
+
+    /// Settles reserved sender `id`: `taken` completes the send (the
+    /// entry goes, its owner wakes); otherwise the value is takeable again
+    /// where it stood in the queue, an `alt!` owner's claim is released,
+    /// and the owner wakes to look again (a freeze waiting for the answer
+    /// can then withdraw it). Returns a value to drop outside the lock.
+    #[cfg(feature = "migration")]
+    pub(crate) fn resolve(&mut self, id: u64, taken: bool, wake: &mut Wakeups) -> Option<T> {
+        let i = self.sendq.iter().position(|e| e.id == id && e.reserved)?;
+        if taken || self.sendq[i].abandoned {
+            let e = self.sendq.remove(i)?;
+            wake.push(e.waker);
+            return e.value;
+        }
+        // Refused. A receiver that arrived meanwhile found nothing it
+        // could take and parked (or there is buffer room): complete the
+        // send with it now, under the claim the reservation still holds,
+        // as a sender arriving would have; nobody else will pair the two.
+        let v = self.sendq[i].value.take()?;
+        let v = match self.offer(v, wake) {
+            Offer::Done => {
+                let e = self.sendq.remove(i)?;
+                wake.push(e.waker);
+                return None;
+            }
+            Offer::Closed(v) | Offer::Full(v) => v,
+        };
+        let e = &mut self.sendq[i];
+        e.value = Some(v);
+        e.reserved = false;
+        e.claim.release();
+        wake.push(take_waker(&mut e.waker));
+        None
     }
 
     /// Removes parked receiver `id`; `Some(v)` if a sender had filled it
@@ -357,7 +505,11 @@ impl<T> State<T> {
     /// entries whose alt is still open, receivers whose slot is empty.
     #[cfg(feature = "migration")]
     pub(crate) fn parked_counts(&self) -> (usize, usize) {
-        let senders = self.sendq.iter().filter(|e| e.claim.open_to(None)).count();
+        let senders = self
+            .sendq
+            .iter()
+            .filter(|e| e.takeable() && e.claim.open_to(None))
+            .count();
         let receivers = self
             .recvq
             .iter()

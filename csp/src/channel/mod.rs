@@ -27,7 +27,9 @@ pub use error::{RecvError, SendError, TryRecvError, TrySendError};
 pub use recv::RecvFuture;
 pub use send::{SendFuture, SendWithdrawal};
 
-pub(crate) use self::core::{Chan, Claim, Offer, Take};
+#[cfg(feature = "migration")]
+pub(crate) use self::core::Lent;
+pub(crate) use self::core::{Chan, Claim, Offer, Take, Withdraw};
 pub(crate) use recv::RecvOp;
 pub(crate) use send::SendOp;
 

@@ -10,7 +10,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::core::{Chan, Claim, Offer};
+use super::core::{Chan, Claim, Offer, Withdraw};
 use super::SendError;
 
 /// Where a send stands.
@@ -31,6 +31,11 @@ pub enum SendWithdrawal<T> {
     Sent,
     /// The send did not happen; here is the value.
     Withdrawn(T),
+    /// A remote receiver's node holds a copy of the value and has not
+    /// answered yet (only for a channel end of another node, see
+    /// `csp-net`). For [`SendFuture::withdraw`] the outcome is then left
+    /// to that answer: the send happens, or the value is dropped.
+    InFlight,
 }
 
 impl<T> SendOp<T> {
@@ -53,7 +58,7 @@ impl<T> SendOp<T> {
                     return Poll::Ready(Ok(()));
                 }
                 if st.closed_for_send() {
-                    if let Some(v) = st.withdraw_send(id) {
+                    if let Withdraw::Back(v) = st.withdraw_send(id) {
                         return Poll::Ready(Err(SendError(v)));
                     }
                 }
@@ -64,14 +69,29 @@ impl<T> SendOp<T> {
         }
     }
 
+    /// Withdraws atomically. `InFlight` leaves the operation parked: the
+    /// caller may poll it again, or [`SendOp::abandon`] it.
     pub(crate) fn withdraw(&mut self, chan: &Chan<T>) -> SendWithdrawal<T> {
         match std::mem::replace(self, SendOp::Done) {
             SendOp::Start(v) => SendWithdrawal::Withdrawn(v),
             SendOp::Parked(id) => match chan.with(|st, _| st.withdraw_send(id)) {
-                Some(v) => SendWithdrawal::Withdrawn(v),
-                None => SendWithdrawal::Sent,
+                Withdraw::Back(v) => SendWithdrawal::Withdrawn(v),
+                Withdraw::Taken => SendWithdrawal::Sent,
+                Withdraw::InFlight => {
+                    *self = SendOp::Parked(id);
+                    SendWithdrawal::InFlight
+                }
             },
             SendOp::Done => SendWithdrawal::Sent,
+        }
+    }
+
+    /// The owner goes away (dropped future or frame): withdraws the send,
+    /// or leaves a reserved one to its remote answer.
+    pub(crate) fn abandon(&mut self, chan: &Chan<T>) {
+        if let SendOp::Parked(id) = std::mem::replace(self, SendOp::Done) {
+            let v = chan.with(|st, _| st.abandon_send(id));
+            drop(v);
         }
     }
 }
@@ -95,7 +115,11 @@ impl<T> SendFuture<'_, T> {
     /// ([`SendWithdrawal::Sent`]) or it comes back and nobody will ever see
     /// it. This is the primitive that freezing a process builds on.
     pub fn withdraw(mut self) -> SendWithdrawal<T> {
-        self.op.withdraw(self.chan)
+        let r = self.op.withdraw(self.chan);
+        if matches!(r, SendWithdrawal::InFlight) {
+            self.op.abandon(self.chan);
+        }
+        r
     }
 }
 
@@ -110,9 +134,7 @@ impl<T> Future for SendFuture<'_, T> {
 
 impl<T> Drop for SendFuture<'_, T> {
     fn drop(&mut self) {
-        if matches!(self.op, SendOp::Parked(_)) {
-            drop(self.op.withdraw(self.chan));
-        }
+        self.op.abandon(self.chan);
     }
 }
 

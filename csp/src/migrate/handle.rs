@@ -409,6 +409,14 @@ impl<D: Drivable> Driver<D> {
         if !frame.freezable() {
             return false;
         }
+        // Settling can find a send held for a remote receiver's answer
+        // (see `channel/core.rs`): it stays parked, and the freeze waits
+        // for the answer, which wakes the process. The settled rest is a
+        // state the process resumes from as well.
+        frame.settle_now();
+        if !frame.freezable() {
+            return false;
+        }
         self.ctl.requested.store(false, Ordering::Release);
         let Some(req) = self.ctl.lock().0.take() else {
             return false;

@@ -26,7 +26,7 @@ use std::task::{Context, Poll, Waker};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::channel::{Chan, RecvOp, Take};
+use crate::channel::{Chan, Lent, Offer, RecvOp, Take};
 use crate::sync::Arc;
 
 /// Which end of a channel a reference stands for.
@@ -157,6 +157,16 @@ impl fmt::Display for PortError {
 
 impl std::error::Error for PortError {}
 
+/// A value taken by [`Port::reserve`].
+#[derive(Debug)]
+pub struct Reserved {
+    /// The value, encoded with the current codec.
+    pub bytes: Vec<u8>,
+    /// The reservation to settle with [`Port::resolve`]; `None` for a
+    /// buffered value, whose send has completed.
+    pub token: Option<u64>,
+}
+
 /// A pending byte-level receive (see [`Port::recv`]).
 pub type PortRecv = Pin<Box<dyn Future<Output = Option<Result<Vec<u8>, PortError>>> + Send>>;
 
@@ -165,6 +175,9 @@ trait PortOps: Send + Sync {
     fn watch(&self, w: &Waker);
     fn status(&self) -> PortStatus;
     fn try_recv(&self) -> Result<Option<Vec<u8>>, PortError>;
+    fn reserve(&self) -> Result<Option<Reserved>, PortError>;
+    fn resolve(&self, token: u64, taken: bool);
+    fn offer(&self, bytes: Vec<u8>) -> Result<Option<Vec<u8>>, PortError>;
     fn recv(self: Arc<Self>) -> PortRecv;
     fn inject(&self, bytes: Vec<u8>) -> Result<(), PortError>;
     fn hand_over(&self, bytes: Vec<u8>) -> Result<(), PortError>;
@@ -230,6 +243,46 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> PortOps for Chan<T> {
             Take::Value(v) => encode(&v).map(Some),
             Take::Empty => Ok(None),
             Take::Closed => Err(PortError::Closed(Vec::new())),
+        }
+    }
+
+    fn reserve(&self) -> Result<Option<Reserved>, PortError> {
+        match self.with(|st, wake| st.reserve(wake)) {
+            None => Ok(None),
+            Some((_, Lent::Owned(v))) => {
+                encode(&v).map(|bytes| Some(Reserved { bytes, token: None }))
+            }
+            Some((Some(id), Lent::Reserved(v))) => {
+                let bytes = encode(&v);
+                drop(self.with(|st, _| st.unlend(id, v)));
+                match bytes {
+                    Ok(bytes) => Ok(Some(Reserved {
+                        bytes,
+                        token: Some(id),
+                    })),
+                    // Never deliverable: the send is over, the value
+                    // dropped (the caller logs it), as for `try_recv`.
+                    Err(e) => {
+                        self.resolve(id, true);
+                        Err(e)
+                    }
+                }
+            }
+            Some((None, Lent::Reserved(_))) => unreachable!("a reservation always has a token"),
+        }
+    }
+
+    fn resolve(&self, token: u64, taken: bool) {
+        let dropped = self.with(|st, wake| st.resolve(token, taken, wake));
+        drop(dropped);
+    }
+
+    fn offer(&self, bytes: Vec<u8>) -> Result<Option<Vec<u8>>, PortError> {
+        let v: T = decode(&bytes)?;
+        match self.with(|st, wake| st.offer(v, wake)) {
+            Offer::Done => Ok(None),
+            // Re-encoded, as for `hand_over`: decoding consumed the pins.
+            Offer::Closed(v) | Offer::Full(v) => encode(&v).map(Some),
         }
     }
 
@@ -368,6 +421,34 @@ impl Port {
     /// and drained.
     pub fn try_recv(&self) -> Result<Option<Vec<u8>>, PortError> {
         self.0.try_recv()
+    }
+
+    /// Takes a value for a remote receiver without completing its send: a
+    /// buffered value (its send completed when it was buffered; no
+    /// token), or a copy of a parked sender's value, which stays parked,
+    /// reserved under the token, until [`Port::resolve`]. An `alt!`
+    /// sender is committed to that arm meanwhile. This is what lets a
+    /// remote rendezvous complete only when the remote receiver has taken
+    /// the value.
+    pub fn reserve(&self) -> Result<Option<Reserved>, PortError> {
+        self.0.reserve()
+    }
+
+    /// Settles a reservation: `taken` completes the parked send (its
+    /// value is dropped here, the remote receiver has the copy); otherwise
+    /// the value is takeable again at its place in the queue, and its
+    /// owner wakes (an `alt!` may fire another arm; a freeze that waited
+    /// can go on). Unknown or settled tokens are ignored.
+    pub fn resolve(&self, token: u64, taken: bool) {
+        self.0.resolve(token, taken)
+    }
+
+    /// Gives a value to a waiting receiver or a free buffer slot, as a
+    /// send that does not wait: `Ok(None)` if taken, else the value comes
+    /// back re-encoded (neither was there, or the channel is closed); its
+    /// sender, remote, still holds the original.
+    pub fn offer(&self, bytes: Vec<u8>) -> Result<Option<Vec<u8>>, PortError> {
+        self.0.offer(bytes)
     }
 
     /// Receives one value, parking like any receiver (in turn with the

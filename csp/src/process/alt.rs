@@ -75,6 +75,11 @@ impl<G: AltGuards> PauseOp for AltPause<G> {
             self.fired = Some(i);
         }
     }
+
+    /// Not while a send arm is held for a remote receiver's answer.
+    fn freezable_op(&self) -> bool {
+        !self.core.in_flight()
+    }
 }
 
 macro_rules! alt_guards {

@@ -91,6 +91,9 @@ pub struct SendPause<T> {
     chan: Arc<Chan<T>>,
     op: SendOp<T>,
     sent: bool,
+    /// The last settle found the value held for a remote receiver's
+    /// answer: the send stays parked and a freeze must wait.
+    in_flight: bool,
 }
 
 impl<T> SendPause<T> {
@@ -100,6 +103,7 @@ impl<T> SendPause<T> {
             chan: tx.chan.clone(),
             op: SendOp::Start(v),
             sent: false,
+            in_flight: false,
         }
     }
 
@@ -117,12 +121,14 @@ impl<T> SendPause<T> {
                 chan: tx.chan.clone(),
                 op,
                 sent: false,
+                in_flight: false,
             }),
         }
     }
 
     /// Polls the send.
     pub fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), SendError<T>>> {
+        self.in_flight = false;
         if self.sent {
             self.sent = false;
             return Poll::Ready(Ok(()));
@@ -131,22 +137,28 @@ impl<T> SendPause<T> {
     }
 
     /// Withdraws a parked send: either it already happened, or the value
-    /// is back in the operation, ready to be offered again.
+    /// is back in the operation, ready to be offered again; or a remote
+    /// receiver's node holds it and has not answered, and it stays parked
+    /// (then [`SendPause::freezable`] is false until the answer).
     pub fn settle(&mut self) {
         if let SendOp::Parked(_) = self.op {
             match self.op.withdraw(&self.chan) {
                 SendWithdrawal::Sent => self.sent = true,
                 SendWithdrawal::Withdrawn(v) => self.op = SendOp::Start(v),
+                SendWithdrawal::InFlight => self.in_flight = true,
             }
         }
+    }
+
+    /// Whether the last settle took the send back (see [`SendPause::settle`]).
+    pub fn freezable(&self) -> bool {
+        !self.in_flight
     }
 }
 
 impl<T> Drop for SendPause<T> {
     fn drop(&mut self) {
-        if matches!(self.op, SendOp::Parked(_)) {
-            drop(self.op.withdraw(&self.chan));
-        }
+        self.op.abandon(&self.chan);
     }
 }
 
@@ -230,6 +242,9 @@ impl<T> PauseOp for SendPause<T> {
     }
     fn settle_op(&mut self) {
         self.settle()
+    }
+    fn freezable_op(&self) -> bool {
+        self.freezable()
     }
 }
 
@@ -366,11 +381,13 @@ mod serial {
                     chan: c.0,
                     op: SendOp::Start(v),
                     sent: false,
+                    in_flight: false,
                 },
                 SendState::Sent(c) => SendPause {
                     chan: c.0,
                     op: SendOp::Done,
                     sent: true,
+                    in_flight: false,
                 },
             })
         }
