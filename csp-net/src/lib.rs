@@ -60,9 +60,10 @@
 //! (so `alt!`, `par!` and freezing work on it unchanged), bridged to the
 //! home by credit-based flow control:
 //!
-//! * a remote *send* completes only once the home has granted it room: a
-//!   receiver waiting, or a free buffer slot. Rendezvous stays rendezvous
-//!   and buffered capacity holds end to end. Free slots go ahead of time,
+//! * a remote *send* ships only once the home has granted it room: a
+//!   receiver waiting, or a free buffer slot, so buffered capacity holds
+//!   end to end (a rendezvous send then waits for its answer, below).
+//!   Free slots go ahead of time,
 //!   as credit, to proxies with senders waiting, so a fast remote sender
 //!   does not pay a round trip per value;
 //! * a remote *receive* asks the home for one value per receiver waiting;
@@ -79,10 +80,17 @@
 //! traffic between two nodes that are not the home takes two hops, and a
 //! channel is lost with its home node.
 //!
-//! A remote rendezvous send completes when the home has handed the value
-//! to its stand-in for a remote receiver that was waiting; if that node
-//! dies with the value in flight, the value is lost although the send
-//! succeeded (a local rendezvous cannot fail this way).
+//! A remote rendezvous send completes only when a receiver has taken the
+//! value, wherever sender and receiver are: a copy travels while the
+//! original stays with its parked sender, *reserved* (nobody else can take
+//! it; an `alt!` sender is committed to that arm), until the receiving
+//! side answers whether a receiver took it. Not taken (the receiver's
+//! `alt!` chose another arm, or it was stopped to move), and the sender
+//! waits on as if nothing had happened. A freeze of a sender whose value
+//! is out waits for the answer. If the node at the other end is lost
+//! first, the sender keeps its value: nothing is lost, but a receiver
+//! there may have taken it just before, so it can be seen twice across
+//! that failure (a local rendezvous cannot fail this way).
 //!
 //! # Moves
 //!

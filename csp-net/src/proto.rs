@@ -18,6 +18,23 @@
 //!   values it has received plus the number of its receivers waiting now;
 //!   the home receives on the channel for it (in turn with its other
 //!   receivers) while it has shipped fewer `Deliver`s than that.
+//!
+//! A rendezvous send completes only when a receiver has taken the value,
+//! wherever the two are. The value travels as a copy while its sender
+//! stays parked, the original *reserved* (`Port::reserve`), under a token
+//! that is answered:
+//!
+//! * from a send proxy: grants of a rendezvous channel say `answer`; the
+//!   proxy ships each `Value` with a token and the home answers
+//!   `Answer { taken }`. The sender completes, or (its receiver had
+//!   stopped waiting) is takeable again and waits for the next grant;
+//! * to a recv proxy: the home reserves a parked sender's value and ships
+//!   `Deliver` with a token; the proxy answers `Took { taken }`;
+//! * from a send proxy to a recv proxy on a third node: the home relays
+//!   the `Value` as a `Deliver` and the `Took` back as the `Answer`.
+//!
+//! A buffered channel's grants are for buffer room, and its sends complete
+//! when shipped, as a buffered send does.
 
 use serde::{Deserialize, Serialize};
 
@@ -71,6 +88,22 @@ pub enum Msg {
         /// The message, MessagePack.
         #[serde(with = "csp::migrate::serde_bytes")]
         bytes: Vec<u8>,
+        /// Under a grant that asks for answers: the sender waits, its
+        /// value reserved under this token, for `Answer`.
+        token: Option<u64>,
+    },
+    /// Whether a receiver at the proxy took the value delivered under
+    /// `token` (a rendezvous channel): the home completes the send that
+    /// waits for it, or keeps the value with its sender.
+    Took {
+        /// Channel id on the home node.
+        chan: u64,
+        /// The proxy.
+        proxy: u64,
+        /// The `Deliver`'s token.
+        token: u64,
+        /// Taken, or not (nobody was waiting any more).
+        taken: bool,
     },
     /// A delivered value no receiver at the proxy could take.
     Return {
@@ -97,6 +130,22 @@ pub enum Msg {
         proxy: u64,
         /// Cumulative limit.
         limit: u64,
+        /// The channel is a rendezvous: ship reserved values, each with a
+        /// token, and complete a send only on its `Answer`.
+        answer: bool,
+    },
+    /// Whether a receiver at the home took the value shipped under
+    /// `token`: the proxy completes that send, or puts it back (it waits
+    /// for the next grant).
+    Answer {
+        /// Channel id on the home node.
+        chan: u64,
+        /// The proxy.
+        proxy: u64,
+        /// The `Value`'s token.
+        token: u64,
+        /// Taken, or refused (nobody was waiting any more).
+        taken: bool,
     },
     /// A value for a recv proxy.
     Deliver {
@@ -107,6 +156,9 @@ pub enum Msg {
         /// The message.
         #[serde(with = "csp::migrate::serde_bytes")]
         bytes: Vec<u8>,
+        /// A rendezvous value whose sender waits: answer with `Took` (and
+        /// drop the value if no receiver took it) instead of `Return`.
+        token: Option<u64>,
     },
     /// The channel is closed for the proxy's side (no more values will be
     /// delivered / no more will be accepted).
@@ -239,9 +291,11 @@ impl Msg {
             Msg::Detach { .. } => "Detach",
             Msg::ProxyState { .. } => "ProxyState",
             Msg::Value { .. } => "Value",
+            Msg::Took { .. } => "Took",
             Msg::Return { .. } => "Return",
             Msg::Close { .. } => "Close",
             Msg::Grant { .. } => "Grant",
+            Msg::Answer { .. } => "Answer",
             Msg::Deliver { .. } => "Deliver",
             Msg::Closed { .. } => "Closed",
             Msg::NoSuchChannel { .. } => "NoSuchChannel",

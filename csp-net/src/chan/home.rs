@@ -1,17 +1,22 @@
 //! The home side of a channel with remote ends.
 //!
 //! The home keeps the real channel. For each remote proxy it acts as one
-//! participant of the channel: a *send proxy*'s values are injected into
-//! the channel as they arrive (they were granted, so a receiver or a free
-//! slot was waiting for them); for a *recv proxy* the home receives on the
-//! channel, in turn with its local receivers, and ships what it gets.
+//! participant of the channel: a *send proxy*'s values are offered to the
+//! channel as they arrive (they were granted, so a receiver or a free
+//! slot was waiting for them); for a *recv proxy* of a buffered channel
+//! the home receives on the channel, in turn with its local receivers,
+//! and ships what it gets. On a rendezvous channel nothing completes
+//! before a receiver has the value: a send proxy's value is answered
+//! (taken by a receiver here, relayed to a recv proxy that asks, or
+//! refused), and a recv proxy gets copies of parked senders' values,
+//! which stay reserved until it answers (see `proto`).
 //! Everything here is a plain state transition: messages in, messages out
 //! (`Out`), no I/O.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::task::{Context, Poll};
 
-use csp::migrate::link::{Port, PortError, PortRecv};
+use csp::migrate::link::{Port, PortError, PortRecv, Reserved};
 
 use super::Out;
 use crate::proto::Msg;
@@ -40,6 +45,23 @@ impl Remote {
     }
 }
 
+/// A rendezvous value delivered to a recv proxy under a token, whose
+/// sender waits for the proxy's `Took`.
+struct Owed {
+    /// The recv proxy `(node, proxy)` it went to.
+    to: (u64, u64),
+    sender: Waiting,
+}
+
+/// Who waits for a `Took`.
+enum Waiting {
+    /// A sender here, parked with its value reserved under this token of
+    /// the channel (`Port::reserve`).
+    Here(u64),
+    /// A send proxy whose `Value` was relayed: it gets the `Answer`.
+    Relayed { node: u64, proxy: u64, token: u64 },
+}
+
 /// A channel homed on this node that remote nodes hold ends of.
 pub(crate) struct HomeChan {
     chan: u64,
@@ -48,6 +70,11 @@ pub(crate) struct HomeChan {
     /// Counts held for ends in transit (see `Channels::pin`).
     pub(crate) pins: u32,
     cursor: usize,
+    /// Deliveries waiting for `Took`, by the token they went under.
+    owed: HashMap<u64, Owed>,
+    next_token: u64,
+    /// Which recv proxy is served first next (round robin).
+    turn: usize,
 }
 
 impl HomeChan {
@@ -58,6 +85,9 @@ impl HomeChan {
             remotes: BTreeMap::new(),
             pins: 0,
             cursor: 0,
+            owed: HashMap::new(),
+            next_token: 0,
+            turn: 0,
         }
     }
 
@@ -68,9 +98,10 @@ impl HomeChan {
     /// A line per remote proxy, for debugging.
     pub(crate) fn dump(&self) -> String {
         let mut out = format!(
-            "home {:x} pins {} {:?}\n",
+            "home {:x} pins {} owed {} {:?}\n",
             self.chan,
             self.pins,
+            self.owed.len(),
             self.port.status()
         );
         for ((node, proxy), r) in &self.remotes {
@@ -84,7 +115,7 @@ impl HomeChan {
 
     /// Nothing refers to this channel from elsewhere any more.
     pub(crate) fn idle(&self) -> bool {
-        self.remotes.is_empty() && self.pins == 0
+        self.remotes.is_empty() && self.pins == 0 && self.owed.is_empty()
     }
 
     /// A proxy on `node` joins: it holds one count on the channel.
@@ -121,8 +152,21 @@ impl HomeChan {
         true
     }
 
-    /// Every proxy of a node that is gone.
-    pub(crate) fn drop_node(&mut self, node: u64) {
+    /// Every proxy of a node that is gone. Its deliveries that were not
+    /// answered count as not taken: their senders keep their values (a
+    /// receiver there may have taken one just before; nobody can say).
+    pub(crate) fn drop_node(&mut self, node: u64, out: &mut Out) {
+        let lost: Vec<u64> = self
+            .owed
+            .iter()
+            .filter(|(_, o)| o.to.0 == node)
+            .map(|(t, _)| *t)
+            .collect();
+        for t in lost {
+            if let Some(o) = self.owed.remove(&t) {
+                self.answer(o.sender, false, out);
+            }
+        }
         let gone: Vec<_> = self
             .remotes
             .keys()
@@ -159,16 +203,40 @@ impl HomeChan {
                     }
                 }
             }
-            Msg::Value { proxy, bytes, .. } => {
+            Msg::Value {
+                proxy,
+                bytes,
+                token,
+                ..
+            } => {
                 let chan = self.chan;
                 let r = self.remote(node, proxy)?;
                 if !r.sends || r.received >= r.peak {
                     return Err(format!("value on channel {chan:x} beyond its grant"));
                 }
                 r.received += 1;
-                match self.port.inject(bytes) {
-                    Ok(()) | Err(PortError::Closed(_)) => {}
-                    Err(e) => return Err(format!("value on channel {chan:x}: {e}")),
+                match token {
+                    Some(token) => self.offer(node, proxy, token, bytes, out)?,
+                    None => match self.port.inject(bytes) {
+                        Ok(()) | Err(PortError::Closed(_)) => {}
+                        Err(e) => return Err(format!("value on channel {chan:x}: {e}")),
+                    },
+                }
+            }
+            Msg::Took {
+                proxy,
+                token,
+                taken,
+                ..
+            } => {
+                if self.owed.get(&token).is_none_or(|o| o.to != (node, proxy)) {
+                    return Err(format!(
+                        "answer for no delivery in flight on channel {:x}",
+                        self.chan
+                    ));
+                }
+                if let Some(o) = self.owed.remove(&token) {
+                    self.answer(o.sender, taken, out);
                 }
             }
             Msg::Return { proxy, bytes, .. } => {
@@ -192,8 +260,63 @@ impl HomeChan {
             }
             other => return Err(format!("not a home message: {other:?}")),
         }
-        let _ = out;
         Ok(())
+    }
+
+    /// A rendezvous value from send proxy `(node, proxy)` whose sender
+    /// waits: a receiver waiting here takes it, else a recv proxy that
+    /// asks for a value gets it relayed, else the sender keeps it.
+    fn offer(
+        &mut self,
+        node: u64,
+        proxy: u64,
+        token: u64,
+        bytes: Vec<u8>,
+        out: &mut Out,
+    ) -> Result<(), String> {
+        let chan = self.chan;
+        let Some(bytes) = self
+            .port
+            .offer(bytes)
+            .map_err(|e| format!("value on channel {chan:x}: {e}"))?
+        else {
+            self.answer(Waiting::Relayed { node, proxy, token }, true, out);
+            return Ok(());
+        };
+        let open = !self.port.status().closed;
+        let wanting: Vec<(u64, u64)> = self
+            .recv_proxies()
+            .into_iter()
+            .filter(|k| open && self.remotes[k].shipped < self.remotes[k].want)
+            .collect();
+        self.turn = self.turn.wrapping_add(1);
+        match wanting.get(self.turn % wanting.len().max(1)).copied() {
+            Some(to) => {
+                if let Some(r) = self.remotes.get_mut(&to) {
+                    r.shipped += 1;
+                }
+                let t = self.owe(to, Waiting::Relayed { node, proxy, token });
+                out.push(deliver(chan, to, bytes, Some(t)));
+            }
+            None => self.answer(Waiting::Relayed { node, proxy, token }, false, out),
+        }
+        Ok(())
+    }
+
+    /// Tells a waiting sender whether its value was taken.
+    fn answer(&mut self, sender: Waiting, taken: bool, out: &mut Out) {
+        match sender {
+            Waiting::Here(t) => self.port.resolve(t, taken),
+            Waiting::Relayed { node, proxy, token } => out.push((
+                node,
+                Msg::Answer {
+                    chan: self.chan,
+                    proxy,
+                    token,
+                    taken,
+                },
+            )),
+        }
     }
 
     fn remote(&mut self, node: u64, proxy: u64) -> Result<&mut Remote, String> {
@@ -211,8 +334,83 @@ impl HomeChan {
         // changes after it is set). Our own changes below fire it too,
         // which costs one extra, idle pump.
         self.port.watch(cx.waker());
-        self.serve_receivers(cx, out);
+        if self.port.status().capacity == 0 {
+            self.serve_rendezvous(out);
+        } else {
+            self.serve_receivers(cx, out);
+        }
         self.grant_senders(out);
+    }
+
+    /// Recv proxies of a rendezvous channel that want values get copies of
+    /// parked senders' values, which stay parked, reserved, until the
+    /// proxy's `Took` (see `proto`). Values past capacity (given back by
+    /// a `Return`, or from a sender that already completed) go as they
+    /// are, without a token.
+    fn serve_rendezvous(&mut self, out: &mut Out) {
+        let chan = self.chan;
+        let keys = self.recv_proxies();
+        let n = keys.len();
+        // One value per proxy that asks, in turn, starting one further on
+        // at every pump, so that no remote receiver starves another.
+        self.turn = self.turn.wrapping_add(1);
+        let (mut i, mut passed) = (self.turn, 0);
+        while passed < n {
+            let to = keys[i % n];
+            i += 1;
+            let r = self.remotes.get_mut(&to).expect("listed above");
+            r.recv = None;
+            if r.shipped >= r.want {
+                passed += 1;
+                continue;
+            }
+            passed = 0;
+            match self.port.reserve() {
+                Ok(Some(Reserved { bytes, token })) => {
+                    r.shipped += 1;
+                    let token = token.map(|t| self.owe(to, Waiting::Here(t)));
+                    out.push(deliver(chan, to, bytes, token));
+                }
+                Ok(None) => {
+                    let st = self.port.status();
+                    if st.closed && st.buffered == 0 {
+                        self.close_wanting(out);
+                    }
+                    return;
+                }
+                Err(e) => tracing::error!(
+                    chan,
+                    "value cannot be encoded for a remote receiver, dropped: {e}"
+                ),
+            }
+        }
+    }
+
+    /// The recv proxies not told `Closed`.
+    fn recv_proxies(&self) -> Vec<(u64, u64)> {
+        self.remotes
+            .iter()
+            .filter(|(_, r)| !r.sends && !r.closed)
+            .map(|(k, _)| *k)
+            .collect()
+    }
+
+    /// Records a delivery to `to` that `sender` waits on; its token.
+    fn owe(&mut self, to: (u64, u64), sender: Waiting) -> u64 {
+        self.next_token += 1;
+        self.owed.insert(self.next_token, Owed { to, sender });
+        self.next_token
+    }
+
+    /// Tells every recv proxy that asks for a value that none will come.
+    fn close_wanting(&mut self, out: &mut Out) {
+        let chan = self.chan;
+        for (&(node, proxy), r) in self.remotes.iter_mut() {
+            if !r.sends && !r.closed && r.shipped < r.want {
+                r.closed = true;
+                out.push((node, Msg::Closed { chan, proxy }));
+            }
+        }
     }
 
     /// Receives for recv proxies that want values, ships what arrives.
@@ -231,7 +429,15 @@ impl HomeChan {
                         match got {
                             Some(Ok(bytes)) => {
                                 r.shipped += 1;
-                                out.push((node, Msg::Deliver { chan, proxy, bytes }));
+                                out.push((
+                                    node,
+                                    Msg::Deliver {
+                                        chan,
+                                        proxy,
+                                        bytes,
+                                        token: None,
+                                    },
+                                ));
                             }
                             Some(Err(e)) => {
                                 tracing::error!(
@@ -268,7 +474,19 @@ impl HomeChan {
             }
             return;
         }
-        let demand = (st.waiting_receivers + st.capacity.saturating_sub(st.buffered)) as u64;
+        // Remote receivers of a rendezvous channel do not wait in it (the
+        // home reserves senders' values for them): count what they ask.
+        let remote_wants: u64 = if st.capacity == 0 {
+            self.remotes
+                .values()
+                .filter(|r| !r.sends && !r.closed)
+                .map(|r| r.want.saturating_sub(r.shipped))
+                .sum()
+        } else {
+            0
+        };
+        let demand =
+            (st.waiting_receivers + st.capacity.saturating_sub(st.buffered)) as u64 + remote_wants;
         let outstanding: u64 = self
             .remotes
             .values()
@@ -321,15 +539,40 @@ impl HomeChan {
         }
         // Grants are never taken back: a lowered limit could cross values
         // already on the way and leave both sides waiting for each other.
-        // The price is that a grant made for a receiver that then stopped
-        // waiting (its alt chose another arm) lets one later value from
-        // that proxy complete early and wait in the home channel, past its
-        // capacity, for the next receiver: nothing is lost or reordered.
+        // On a rendezvous channel a value that finds no receiver any more
+        // is refused (its sender waits on); on a buffered one, a grant
+        // made for a receiver that then stopped waiting (its alt chose
+        // another arm) lets one later value complete and wait in the home
+        // channel, past its capacity: nothing is lost or reordered.
         changed.sort_unstable();
         changed.dedup();
+        // A rendezvous send completes when a receiver takes the value:
+        // its values come with tokens and are answered (see `proto`).
+        let answer = st.capacity == 0;
         for (node, proxy) in changed {
             let limit = self.remotes[&(node, proxy)].granted;
-            out.push((node, Msg::Grant { chan, proxy, limit }));
+            out.push((
+                node,
+                Msg::Grant {
+                    chan,
+                    proxy,
+                    limit,
+                    answer,
+                },
+            ));
         }
     }
+}
+
+/// A `Deliver` of `bytes` on `chan` to recv proxy `to`.
+fn deliver(chan: u64, to: (u64, u64), bytes: Vec<u8>, token: Option<u64>) -> (u64, Msg) {
+    (
+        to.0,
+        Msg::Deliver {
+            chan,
+            proxy: to.1,
+            bytes,
+            token,
+        },
+    )
 }

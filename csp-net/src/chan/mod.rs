@@ -15,24 +15,23 @@
 //! node takes a count (a *pin*) that the importer releases, through the
 //! home, only after its own count is in place.
 //!
-//! **Where a remote rendezvous completes (a known gap).** A send across
-//! nodes completes one hop early: a remote sender when its proxy ships the
-//! value under a grant (a receiver was waiting at the home when the grant
-//! was made), a home sender when the home's stand-in for a remote receiver
-//! takes the value. If that receiver's `alt!` has meanwhile chosen another
-//! arm, the value waits at the head of the home channel (or comes back
-//! there with `Return`) for the next receiver: nothing is lost or
-//! reordered, but the sender went on before anyone took it, and a value
-//! in flight when the receiver's node dies is lost. Completing only when a
-//! receiver has taken the value needs a *reserved take* in the channel
-//! core: the bridge or stand-in takes a parked sender's value without
-//! completing it, the sender (or its `alt!`, tentatively committed to that
-//! arm) stays parked, and a new `Taken` acknowledgement completes it, or a
-//! `Return` un-reserves it (an `alt!` then re-polls its other arms, whose
-//! peers may have passed it by). Freezing a sender in that state must wait
-//! for the answer, and the move barriers must count reserved values. That
-//! is a change to the loom-checked core and to freeze atomicity, not to
-//! this module alone; it costs one more message per value.
+//! **Where a remote rendezvous completes.** Only where a receiver has
+//! taken the value. The value travels as a copy while the original stays
+//! with its parked sender, *reserved* (`Port::reserve`: nobody else can
+//! take it, and an `alt!` sender is committed to that arm), until the
+//! receiving side answers (`Answer` or `Took`, see `proto`): taken, and
+//! the send completes; not taken (the receiver's `alt!` chose another arm
+//! meanwhile, or it was frozen), and the copy is dropped, the sender waits
+//! on and an `alt!` may fire another arm. A freeze of a sender whose value
+//! is out waits for the answer. The cost is one more message per value,
+//! and a remote sender's rendezvous completes one round trip later than a
+//! hand-over without the answer would. A buffered channel's send completes
+//! when its value is buffered, or shipped under credit for buffer room.
+//!
+//! When a node is lost while a value is out, the sender keeps its value
+//! (with the channel closed, if the lost node was the home): a receiver
+//! there may have taken it just before, and nobody can say. So a value is
+//! never lost at a failure, and may be seen twice across one.
 
 mod home;
 mod proxy;
@@ -368,6 +367,7 @@ impl Channels {
             }
             Msg::ProxyState { chan, .. }
             | Msg::Value { chan, .. }
+            | Msg::Took { chan, .. }
             | Msg::Return { chan, .. }
             | Msg::Close { chan } => {
                 let c = self.tables().homes.get(&chan).cloned();
@@ -383,6 +383,7 @@ impl Channels {
                 }
             }
             Msg::Grant { proxy, .. }
+            | Msg::Answer { proxy, .. }
             | Msg::Deliver { proxy, .. }
             | Msg::Closed { proxy, .. }
             | Msg::NoSuchChannel { proxy, .. } => {
@@ -405,12 +406,28 @@ impl Channels {
                         drop(p);
                         c.wake();
                     }
-                    // A delivery to a proxy that retired goes back.
-                    None => {
-                        if let Msg::Deliver { chan, bytes, proxy } = msg {
-                            out.push((node, Msg::Return { chan, proxy, bytes }));
-                        }
-                    }
+                    // A delivery to a proxy that retired goes back, or,
+                    // if its sender waits, is answered as not taken.
+                    None => match msg {
+                        Msg::Deliver {
+                            chan,
+                            proxy,
+                            token: Some(token),
+                            ..
+                        } => out.push((
+                            node,
+                            Msg::Took {
+                                chan,
+                                proxy,
+                                token,
+                                taken: false,
+                            },
+                        )),
+                        Msg::Deliver {
+                            chan, bytes, proxy, ..
+                        } => out.push((node, Msg::Return { chan, proxy, bytes })),
+                        _ => {}
+                    },
                 }
             }
             other => return Err(format!("not a channel message: {other:?}")),
@@ -430,7 +447,11 @@ impl Channels {
             )
         };
         for h in homes {
-            h.lock().drop_node(node);
+            let mut out = Out::new();
+            let mut g = h.lock();
+            g.drop_node(node, &mut out);
+            self.flush(out);
+            drop(g);
             h.wake();
         }
         for p in proxies {

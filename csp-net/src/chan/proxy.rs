@@ -2,13 +2,15 @@
 //!
 //! Processes on this node use the proxy like any channel. A *send proxy*
 //! holds this node's senders of a remote channel: its bridge is the proxy's
-//! only receiver, and takes a parked sender's value (completing that send)
-//! only when the home has granted room for it, so a rendezvous send still
-//! waits for a receiver and a buffered channel's capacity holds end to end.
+//! only receiver, and ships a parked sender's value only when the home has
+//! granted room for it, so a buffered channel's capacity holds end to end;
+//! on a rendezvous channel it ships a copy and leaves the sender parked,
+//! its value reserved, until the home answers whether a receiver took it.
 //! A *recv proxy* holds this node's receivers: the bridge tells the home
-//! how many wait, and hands each delivered value to a waiting receiver, or
-//! returns it to the home if none is waiting any more (an alt chose another
-//! arm, a process was frozen). Plain state transitions, no I/O.
+//! how many wait, and hands each delivered value to a waiting receiver; if
+//! none is waiting any more (an alt chose another arm, a process was
+//! frozen) it returns the value, or, for a rendezvous value whose sender
+//! waits, answers that it was not taken. Plain state transitions, no I/O.
 
 use csp::migrate::link::{Port, PortError};
 
@@ -23,6 +25,10 @@ pub(crate) struct ProxyChan {
     pub(crate) sends: bool,
     port: Port,
     granted: u64,
+    /// The latest grant asks for answers (a rendezvous channel).
+    answer: bool,
+    /// Tokens of values shipped and not yet answered.
+    in_flight: Vec<u64>,
     sent: u64,
     parked_told: u32,
     received: u64,
@@ -46,6 +52,8 @@ impl ProxyChan {
             sends,
             port,
             granted: 0,
+            answer: false,
+            in_flight: Vec::new(),
             sent: 0,
             parked_told: 0,
             received: 0,
@@ -72,7 +80,40 @@ impl ProxyChan {
     /// Handles a message from the home. `Err`: protocol violation.
     pub(crate) fn on_msg(&mut self, msg: Msg, out: &mut Out) -> Result<(), String> {
         match msg {
-            Msg::Grant { limit, .. } if self.sends => self.granted = limit,
+            Msg::Grant { limit, answer, .. } if self.sends => {
+                self.granted = limit;
+                self.answer = answer;
+            }
+            Msg::Answer { token, taken, .. } if self.sends => {
+                let Some(i) = self.in_flight.iter().position(|&t| t == token) else {
+                    return Err(format!("answer for no value in flight on {:x}", self.chan));
+                };
+                self.in_flight.swap_remove(i);
+                self.port.resolve(token, taken);
+            }
+            Msg::Deliver {
+                bytes,
+                token: Some(token),
+                ..
+            } if !self.sends => {
+                self.received += 1;
+                // Its sender waits at the home: say whether it was taken;
+                // if not, the copy is dropped and the original stays there.
+                let taken = match self.port.hand_over(bytes) {
+                    Ok(()) => true,
+                    Err(PortError::NoTaker(_)) | Err(PortError::Closed(_)) => false,
+                    Err(e) => return Err(format!("delivery on {:x}: {e}", self.chan)),
+                };
+                out.push((
+                    self.home,
+                    Msg::Took {
+                        chan: self.chan,
+                        proxy: self.id,
+                        token,
+                        taken,
+                    },
+                ));
+            }
             Msg::Deliver { bytes, .. } if !self.sends => {
                 self.received += 1;
                 match self.port.hand_over(bytes) {
@@ -99,10 +140,19 @@ impl ProxyChan {
         Ok(())
     }
 
-    /// The home is unreachable: the proxy's ends see a closed channel.
+    /// The home is unreachable: the proxy's ends see a closed channel, and
+    /// a sender whose value was on its way gets it back (with the close:
+    /// the home may have taken it, but nobody can say).
     pub(crate) fn home_lost(&mut self) {
         self.closed_by_home = true;
         self.port.close();
+        self.refuse_in_flight();
+    }
+
+    fn refuse_in_flight(&mut self) {
+        for token in std::mem::take(&mut self.in_flight) {
+            self.port.resolve(token, false);
+        }
     }
 
     /// Moves values and reports state; call on every change.
@@ -142,15 +192,22 @@ impl ProxyChan {
 
     fn ship(&mut self, out: &mut Out) {
         while self.sent < self.granted {
-            match self.port.try_recv() {
-                Ok(Some(bytes)) => {
+            let got = if self.answer {
+                self.port.reserve().map(|r| r.map(|r| (r.bytes, r.token)))
+            } else {
+                self.port.try_recv().map(|b| b.map(|b| (b, None)))
+            };
+            match got {
+                Ok(Some((bytes, token))) => {
                     self.sent += 1;
+                    self.in_flight.extend(token);
                     out.push((
                         self.home,
                         Msg::Value {
                             chan: self.chan,
                             proxy: self.id,
                             bytes,
+                            token,
                         },
                     ));
                 }
@@ -181,6 +238,8 @@ impl ProxyChan {
 
     fn retire(&mut self, out: &mut Out) {
         self.retired = true;
+        // Only abandoned sends can be in flight now: refusing drops them.
+        self.refuse_in_flight();
         out.push((
             self.home,
             Msg::Detach {

@@ -1,6 +1,8 @@
 //! Remote channels between nodes that exchange messages in memory: the
 //! protocol without sockets.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use csp::migrate::link::with_codec;
@@ -19,6 +21,36 @@ type Inbox = mpsc::UnboundedSender<(u64, Msg)>;
 struct MemNet {
     me: u64,
     peers: Mutex<Vec<(u64, Inbox)>>,
+    /// Messages of this kind are held back (see [`MemNet::hold`]).
+    holding: Mutex<Option<&'static str>>,
+    held: Mutex<Vec<(u64, Msg)>>,
+    /// Messages this node has handled, by kind.
+    handled: Mutex<HashMap<&'static str, usize>>,
+}
+
+impl MemNet {
+    /// Holds back this node's outgoing messages of `kind` until
+    /// [`MemNet::release`], so a test can make a race happen.
+    fn hold(&self, kind: &'static str) {
+        *self.holding.lock().unwrap() = Some(kind);
+    }
+
+    fn held(&self) -> usize {
+        self.held.lock().unwrap().len()
+    }
+
+    /// Stops holding and sends what was held, in order.
+    fn release(&self) {
+        *self.holding.lock().unwrap() = None;
+        let held = std::mem::take(&mut *self.held.lock().unwrap());
+        for (node, msg) in held {
+            self.send(node, msg);
+        }
+    }
+
+    fn handled(&self, kind: &str) -> usize {
+        self.handled.lock().unwrap().get(kind).copied().unwrap_or(0)
+    }
 }
 
 impl Net for MemNet {
@@ -26,6 +58,10 @@ impl Net for MemNet {
         self.me
     }
     fn send(&self, node: u64, msg: Msg) {
+        if *self.holding.lock().unwrap() == Some(msg.kind()) {
+            self.held.lock().unwrap().push((node, msg));
+            return;
+        }
         // The wire form is what travels: encode and decode every message.
         let mut b = Vec::new();
         crate::wire::encode_msg(&msg, &mut b).expect("encodes");
@@ -41,11 +77,19 @@ impl Net for MemNet {
 
 /// `n` nodes, fully connected; each runs a task that applies its inbox.
 fn cluster(n: u64) -> Vec<Arc<Channels>> {
+    cluster_nets(n).0
+}
+
+/// [`cluster`], with each node's network.
+fn cluster_nets(n: u64) -> (Vec<Arc<Channels>>, Vec<Arc<MemNet>>) {
     let nets: Vec<Arc<MemNet>> = (1..=n)
         .map(|me| {
             Arc::new(MemNet {
                 me,
                 peers: Mutex::new(Vec::new()),
+                holding: Mutex::new(None),
+                held: Mutex::new(Vec::new()),
+                handled: Mutex::new(HashMap::new()),
             })
         })
         .collect();
@@ -59,14 +103,29 @@ fn cluster(n: u64) -> Vec<Arc<Channels>> {
             n.peers.lock().unwrap().push((i as u64 + 1, tx.clone()));
         }
         let c: Weak<Channels> = Arc::downgrade(c);
+        let net = nets[i].clone();
         tokio::spawn(async move {
             while let Some((from, msg)) = rx.recv().await {
                 let Some(c) = c.upgrade() else { return };
+                let kind = msg.kind();
                 c.on_msg(from, msg).expect("protocol error");
+                *net.handled.lock().unwrap().entry(kind).or_default() += 1;
             }
         });
     }
-    chans
+    (chans, nets)
+}
+
+/// Yields until `f` holds (a bounded number of times, so that a protocol
+/// that never gets there fails instead of hanging).
+async fn until(mut f: impl FnMut() -> bool) {
+    for _ in 0..1_000_000 {
+        if f() {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("the awaited protocol step never happened");
 }
 
 /// Moves a value holding channel ends from node `a` to node `b`.
@@ -299,5 +358,162 @@ fn close_on_a_remote_end_closes_the_channel_for_everyone() {
         assert_eq!(rx.recv().await, Ok(1));
         assert_eq!(rx.recv().await, Err(csp::RecvError));
         assert_eq!(tx.send(2).await, Err(csp::SendError(2)));
+    });
+}
+
+/// Which arm of a two-arm alt fired, with its value.
+#[derive(Debug, PartialEq, Eq)]
+enum Arm {
+    Remote(u32),
+    Local(u32),
+}
+
+/// A rendezvous value on its way to a receiver's `alt!` when the alt takes
+/// another arm: refused, the send stays pending, and the value goes to the
+/// next receiver, once. `remote_sender`: the value crosses from node 2 to
+/// the home (a `Value`, answered with `Answer`); else from the home to
+/// node 2 (a `Deliver`, answered with `Took`).
+fn refused_by_an_alt_that_went_elsewhere(remote_sender: bool) {
+    rt().block_on(async {
+        let (nodes, nets) = cluster_nets(2);
+        let (tx, rx) = csp::channel::<u32>();
+        let (tx, rx, net, answer) = if remote_sender {
+            nets[1].hold("Value");
+            let tx: Sender<u32> = carry(tx, &nodes[0], &nodes[1]);
+            (tx, rx, &nets[1], "Answer")
+        } else {
+            nets[0].hold("Deliver");
+            let rx: Receiver<u32> = carry(rx, &nodes[0], &nodes[1]);
+            (tx, rx, &nets[0], "Took")
+        };
+        let (ltx, lrx) = csp::channel::<u32>();
+        let sent = Arc::new(AtomicBool::new(false));
+        let s2 = sent.clone();
+        let sender = tokio::spawn(async move {
+            tx.send(7).await.unwrap();
+            s2.store(true, Ordering::SeqCst);
+            tx
+        });
+        let rx = Arc::new(rx);
+        let r2 = rx.clone();
+        let chooser = tokio::spawn(async move {
+            csp::alt! {
+                x = r2.recv() => Arm::Remote(x.unwrap()),
+                y = lrx.recv() => Arm::Local(y.unwrap()),
+            }
+        });
+        // The alt's waiting drew the value out...
+        until(|| net.held() == 1).await;
+        // ...and it takes the local arm before the value arrives.
+        ltx.send(1).await.unwrap();
+        assert_eq!(chooser.await.unwrap(), Arm::Local(1));
+        net.release();
+        until(|| net.handled(answer) >= 1).await;
+        for _ in 0..20 {
+            tokio::task::yield_now().await;
+        }
+        // Nobody took the value: the rendezvous send has not happened.
+        assert!(!sent.load(Ordering::SeqCst), "send completed untaken");
+        assert_eq!(rx.recv().await, Ok(7));
+        let tx = sender.await.unwrap();
+        assert!(sent.load(Ordering::SeqCst));
+        // Taken exactly once.
+        assert!(matches!(rx.try_recv(), Err(csp::TryRecvError::Empty)));
+        drop(tx);
+    });
+}
+
+#[test]
+fn a_remote_send_refused_by_an_alt_that_went_elsewhere_stays_pending() {
+    refused_by_an_alt_that_went_elsewhere(true);
+}
+
+#[test]
+fn a_home_send_refused_by_a_remote_alt_that_went_elsewhere_stays_pending() {
+    refused_by_an_alt_that_went_elsewhere(false);
+}
+
+#[test]
+fn a_home_send_completes_only_once_the_remote_receiver_has_it() {
+    rt().block_on(async {
+        let (nodes, nets) = cluster_nets(2);
+        let (tx, rx) = csp::channel::<u32>();
+        let rx: Receiver<u32> = carry(rx, &nodes[0], &nodes[1]);
+        nets[0].hold("Deliver");
+        let receiver = tokio::spawn(async move { (rx.recv().await, rx) });
+        let sent = Arc::new(AtomicBool::new(false));
+        let s2 = sent.clone();
+        let sender = tokio::spawn(async move {
+            tx.send(9).await.unwrap();
+            s2.store(true, Ordering::SeqCst);
+            tx
+        });
+        // The value is out, but not yet at the receiver's node.
+        until(|| nets[0].held() == 1).await;
+        for _ in 0..20 {
+            tokio::task::yield_now().await;
+        }
+        assert!(
+            !sent.load(Ordering::SeqCst),
+            "send completed before delivery"
+        );
+        nets[0].release();
+        let (got, _rx) = receiver.await.unwrap();
+        assert_eq!(got, Ok(9));
+        let _tx = sender.await.unwrap();
+    });
+}
+
+#[test]
+fn a_value_out_to_a_lost_node_stays_with_its_sender() {
+    rt().block_on(async {
+        let (nodes, nets) = cluster_nets(2);
+        let (tx, rx) = csp::channel::<u32>();
+        let rx: Receiver<u32> = carry(rx, &nodes[0], &nodes[1]);
+        nets[0].hold("Deliver");
+        let receiver = tokio::spawn(async move {
+            let r = rx.recv().await;
+            (r, rx)
+        });
+        let sender = tokio::spawn(async move { tx.send(5).await });
+        until(|| nets[0].held() == 1).await;
+        // The receiver's node is declared lost with the value out: the
+        // only receiver is gone, so the send fails with its value back.
+        nodes[0].node_lost(2);
+        assert_eq!(sender.await.unwrap(), Err(csp::SendError(5)));
+        receiver.abort();
+    });
+}
+
+#[test]
+fn rendezvous_values_relayed_between_two_remote_nodes_arrive_once_in_order() {
+    rt().block_on(async {
+        let nodes = cluster(3);
+        // Homed on node 1; its sender on node 2, its receiver on node 3.
+        let (tx, rx) = csp::channel::<u32>();
+        let tx: Sender<u32> = carry(tx, &nodes[0], &nodes[1]);
+        let rx: Receiver<u32> = carry(rx, &nodes[0], &nodes[2]);
+        let (ltx, lrx) = csp::channel::<u32>();
+        let remote = tokio::spawn(async move {
+            for i in 0..200 {
+                tx.send(i).await.unwrap();
+            }
+        });
+        let local = tokio::spawn(async move {
+            for i in 1000..1200 {
+                ltx.send(i).await.unwrap();
+            }
+        });
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        while a.len() + b.len() < 400 {
+            csp::alt! {
+                x = rx.recv(), if a.len() < 200 => a.push(x.unwrap()),
+                y = lrx.recv(), if b.len() < 200 => b.push(y.unwrap()),
+            }
+        }
+        remote.await.unwrap();
+        local.await.unwrap();
+        assert_eq!(a, (0..200).collect::<Vec<_>>());
+        assert_eq!(b, (1000..1200).collect::<Vec<_>>());
     });
 }

@@ -14,8 +14,9 @@ use crate::NodeId;
 pub const HANDSHAKE_MAGIC: u32 = 0x4353_504E;
 
 /// The wire protocol version this build speaks. Nodes only talk to nodes
-/// of the same version.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// of the same version. Version 2: rendezvous values travel reserved
+/// and are answered (`Answer`, `Took`).
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// The longest node name, in bytes. Names go into logs and listings.
 pub const MAX_NAME_LEN: usize = 256;
@@ -566,30 +567,39 @@ mod tests {
         };
         let future = HandshakeMsg::Hello {
             magic,
-            version: 2,
+            version: PROTOCOL_VERSION + 1,
             node,
             name,
             nonce,
         };
 
-        // B (version 1) receives a version-2 hello: it reports and refuses.
+        // B receives a hello of the next version: it reports and refuses.
         let f = b.on_msg(wire(&future)).unwrap_err();
-        assert_eq!(f.error, HandshakeError::Version { ours: 1, theirs: 2 });
+        assert_eq!(
+            f.error,
+            HandshakeError::Version {
+                ours: PROTOCOL_VERSION,
+                theirs: PROTOCOL_VERSION + 1
+            }
+        );
         let refuse = f.send.expect("the peer must learn why");
 
-        // The version-2 node learns why from the refusal.
+        // The newer node learns why from the refusal.
         let f = a.on_msg(wire(&refuse)).unwrap_err();
         let HandshakeError::Refused(reason) = &f.error else {
             panic!("{f}")
         };
+        let (next, ours) = (PROTOCOL_VERSION + 1, PROTOCOL_VERSION);
         assert!(
-            reason.contains("version 2 is not supported") && reason.contains("speaks version 1"),
+            reason.contains(&format!("version {next} is not supported"))
+                && reason.contains(&format!("speaks version {ours}")),
             "{reason}"
         );
         assert_eq!(f.send, None);
         assert!(
-            f.to_string()
-                .starts_with("peer refused the handshake: protocol version 2"),
+            f.to_string().starts_with(&format!(
+                "peer refused the handshake: protocol version {next}"
+            )),
             "{f}"
         );
     }
