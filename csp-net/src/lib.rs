@@ -144,7 +144,9 @@
 //! it by [`Limits::send_queue`] (a peer that stops reading is cut off and
 //! lost, rather than growing the queue); and moves it prepared but never
 //! committed by [`Limits::held_moves`] (further moves are refused, the
-//! source keeps its process). Limits that contradict each other (a queue
+//! source keeps its process). Strangers cannot hold more than
+//! [`Limits::pending_handshakes`] connections that have not authenticated
+//! (each for at most the handshake timeout). Limits that contradict each other (a queue
 //! below the largest frame, a heartbeat no shorter than the peer timeout)
 //! are refused when the node starts ([`Limits::check`]).
 

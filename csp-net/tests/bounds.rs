@@ -1,6 +1,8 @@
 //! Per-peer memory bounds: an authenticated peer that stops reading, or
 //! that prepares moves it never commits, cannot make a node hold memory
-//! without end (`Limits::send_queue`, `Limits::held_moves`).
+//! without end (`Limits::send_queue`, `Limits::held_moves`), and strangers
+//! that connect and never authenticate cannot hold more than
+//! `Limits::pending_handshakes` connections.
 
 #[path = "shared/rogue.rs"]
 mod rogue;
@@ -198,7 +200,56 @@ fn limits_that_contradict_each_other_are_refused_at_start() {
         })
         .await;
         assert!(m.contains("`move_timeout` must not be zero"), "{m}");
+        let m = start(Limits {
+            pending_handshakes: 0,
+            ..Limits::default()
+        })
+        .await;
+        assert!(m.contains("`pending_handshakes` must not be zero"), "{m}");
         // The defaults are consistent.
         assert_eq!(Limits::default().check(), Ok(()));
+    });
+}
+
+#[test]
+fn connections_that_never_authenticate_are_bounded() {
+    rt::rt().block_on(async {
+        let target = node(Limits {
+            pending_handshakes: 2,
+            handshake_timeout: Duration::from_secs(120),
+            ..Limits::default()
+        })
+        .await;
+        // Two strangers connect and say nothing: each is sent the node's
+        // hello, and holds one of the two places.
+        let mut idle = Vec::new();
+        for _ in 0..2 {
+            let mut s = TcpStream::connect(target.addr()).await.unwrap();
+            let mut b = [0u8; 1];
+            assert_eq!(s.read(&mut b).await.unwrap(), 1, "no hello");
+            idle.push(s);
+        }
+        // A third is closed at once, without a hello.
+        let mut s = TcpStream::connect(target.addr()).await.unwrap();
+        let mut b = [0u8; 64];
+        match s.read(&mut b).await {
+            Ok(0) | Err(_) => {}
+            Ok(n) => panic!("a connection past the bound got {n} bytes"),
+        }
+        // A real peer is turned away too while they hold on...
+        let other = Node::builder().secret(SECRET).start().await.unwrap();
+        assert!(other.connect(target.addr()).await.is_err());
+        // ...and gets in once they go (as soon as the node has seen them
+        // close: each attempt before that is refused at once).
+        drop(idle);
+        let mut joined = false;
+        for _ in 0..10_000 {
+            if other.connect(target.addr()).await.is_ok() {
+                joined = true;
+                break;
+            }
+        }
+        assert!(joined, "the places of closed connections were not freed");
+        assert!(other.peers().iter().any(|(id, _)| *id == target.id()));
     });
 }

@@ -69,6 +69,12 @@ pub struct Limits {
     /// keeps its process), so a peer cannot fill memory with moves it never
     /// commits. Keep it above `max_frame`. Default 256 MiB.
     pub held_moves: usize,
+    /// Incoming connections that may be authenticating at once. Each can
+    /// take `handshake_timeout`; past this bound a new connection is
+    /// closed at once (and logged), so that strangers opening connections
+    /// and sending nothing cannot hold unbounded tasks and sockets. A
+    /// refused peer that is real tries again. Default 64.
+    pub pending_handshakes: usize,
 }
 
 impl Limits {
@@ -84,6 +90,7 @@ impl Limits {
             ("peer_timeout", self.peer_timeout.is_zero()),
             ("heartbeat", self.heartbeat.is_zero()),
             ("move_timeout", self.move_timeout.is_zero()),
+            ("pending_handshakes", self.pending_handshakes == 0),
         ];
         if let Some((name, _)) = zero.iter().find(|(_, z)| *z) {
             return Err(format!("`{name}` must not be zero"));
@@ -119,6 +126,7 @@ impl Default for Limits {
             move_timeout: Duration::from_secs(5),
             send_queue: 256 << 20,
             held_moves: 256 << 20,
+            pending_handshakes: 64,
         }
     }
 }
@@ -340,6 +348,10 @@ impl Inner {
 }
 
 async fn accept_loop(inner: Weak<Inner>, listener: TcpListener) {
+    let pending = match inner.upgrade() {
+        Some(node) => Arc::new(tokio::sync::Semaphore::new(node.limits.pending_handshakes)),
+        None => return,
+    };
     loop {
         let (stream, from) = match listener.accept().await {
             Ok(s) => s,
@@ -350,8 +362,19 @@ async fn accept_loop(inner: Weak<Inner>, listener: TcpListener) {
             }
         };
         let Some(node) = inner.upgrade() else { return };
+        let Ok(permit) = pending.clone().try_acquire_owned() else {
+            warn!(
+                node = %node.id, %from,
+                "refused a connection: {} others are authenticating (`Limits::pending_handshakes`)",
+                node.limits.pending_handshakes
+            );
+            drop(stream);
+            continue;
+        };
         tokio::spawn(async move {
-            if let Err(e) = conn::establish(&node, stream, Role::Acceptor).await {
+            let r = conn::establish(&node, stream, Role::Acceptor).await;
+            drop(permit);
+            if let Err(e) = r {
                 warn!(node = %node.id, %from, "refused a connection: {e}");
             }
         });
