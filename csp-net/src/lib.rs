@@ -88,9 +88,11 @@
 //! `alt!` chose another arm, or it was stopped to move), and the sender
 //! waits on as if nothing had happened. A freeze of a sender whose value
 //! is out waits for the answer. If the node at the other end is lost
-//! first, the sender keeps its value: nothing is lost, but a receiver
-//! there may have taken it just before, so it can be seen twice across
-//! that failure (a local rendezvous cannot fail this way).
+//! first, the sender keeps its value: it is not lost, but a receiver there
+//! may have taken it just before, so it can be seen twice across that
+//! failure (a local rendezvous cannot fail this way). A value whose send
+//! had completed (buffered, or shipped under buffer credit) is lost with
+//! the node it was on its way to.
 //!
 //! # Moves
 //!

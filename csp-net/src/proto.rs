@@ -3,12 +3,14 @@
 //! Every message is one frame (`wire`). Channel messages name the channel
 //! by its id on its home node and the proxy by the id its node gave it, so
 //! a node never trusts a peer to name anything of its own except through
-//! tables it checks: an unknown channel, proxy or token is a protocol error
-//! that closes the connection.
+//! tables it checks: an unknown channel, proxy or move token is a protocol
+//! error that closes the connection. (An unknown `Answer` or `Took` token
+//! is late, not hostile: its value was settled when a node was lost. A
+//! token of another proxy's delivery is an error.)
 //!
-//! Flow control is by cumulative limits, so a limit message can be lowered
-//! as well as raised and the latest one wins (messages on one connection
-//! arrive in order):
+//! Flow control is by cumulative limits, sent as the latest total so that
+//! a repeated or reordered limit cannot count twice (messages on one
+//! connection arrive in order; grants are never lowered, see `chan/home`):
 //!
 //! * a *send proxy* may ship `Value`s while its count of shipped values is
 //!   below the home's latest `Grant { limit }`; the home grants one value

@@ -20,23 +20,12 @@
 //! is serialized under `with_codec`; [`port_of`] does that with a codec
 //! that only records the port (it takes no count; the bytes are dropped).
 //!
-//! These need the `migration` module to build under `--cfg csp_loom`,
-//! which it does not at the time of writing: `migrate/link.rs` erases
-//! channels as `crate::sync::Arc<dyn PortOps>` with `self: Arc<Self>`
-//! methods and `Arc<dyn Any>::downcast`, `migrate/chanref.rs` keeps `Weak`
-//! handles from `Arc::downgrade`, and `with_codec` / `migrate/handle.rs`
-//! hold codecs as `crate::sync::Arc<dyn EndCodec>`; loom's `Arc` has no
-//! unsized coercion, arbitrary self types, `downcast` or `downgrade`. The
-//! models were run against a scratch copy of csp whose type-erased layer
-//! used `std::sync::Arc` (the channel inside stays a loom `Arc`; see the
-//! report that came with this file), and pass there, except that with
-//! `CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS=true` the `debug_assert_eq!(chosen,
-//! completed)` in `AltCore::park` fails in [`alt_reserved_send_arm_vs_recv_arm`]
-//! (a reservation claims an arm during the park and is refused before the
-//! parkings are taken back; `reserve.rs`, `alt_park_racing_a_refusal`,
-//! shows it without loom). [`port_of`] and [`serializes`] assume
-//! `with_codec` takes a `std::sync::Arc<dyn EndCodec>`, as in the normal
-//! build.
+//! With the `migration` feature, `--cfg csp_loom` shares channels through
+//! std's `Arc` (see `csp/src/sync.rs`: loom's cannot be a `dyn` object,
+//! downgraded or downcast, which the type-erased layer needs); the
+//! channel's lock and the selector's atomic, which the models explore,
+//! stay loom's. Add `CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS=true` to check
+//! the core's `debug_assert!`s as well.
 #![cfg(all(csp_loom, feature = "migration"))]
 
 use std::pin::Pin;

@@ -818,14 +818,10 @@ async fn freeze_of_alt_whose_refusal_lets_another_arm_fire() {
 /// `c` ready and the alt aborts its parking, learning that arm 1 was
 /// chosen (by the reservation); while it takes its parkings back, the
 /// remote refuses (after the withdrawal on `b`, before the one on `a`),
-/// so the send arm comes back untouched and nothing completed. That is
-/// a legitimate outcome (the alt scans again and fires exactly one arm),
-/// but `AltCore::park` asserts `debug_assert_eq!(chosen, completed)`,
-/// which a refused reservation breaks: a debug build panics here
-/// (`assertion left == right failed, left: Some(1), right: None`, at
-/// `alt/mod.rs` in `park`). The same assertion fails in the loom model
-/// `alt_reserved_send_arm_vs_recv_arm` with
-/// `CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS=true`.
+/// so the send arm comes back untouched and nothing completed: the alt
+/// scans again and fires exactly one arm. (`AltCore::park` once asserted
+/// that the arm the abort learnt of had completed, which a refused
+/// reservation breaks.)
 #[test]
 fn alt_park_racing_a_refusal() {
     let (atx, arx) = channel::<u64>();
@@ -945,4 +941,76 @@ fn withdraw_races_reserve_and_resolve() {
         drop(tx);
         assert_eq!(rx.try_recv(), Err(TryRecvError::Closed), "round {round}");
     }
+}
+
+// ---------------------------------------------------------------------------
+// A refusal during `park`'s abort lets a *later* arm be claimed
+// ---------------------------------------------------------------------------
+
+/// As `alt_park_racing_a_refusal`, with one more receive arm (on `d`)
+/// parked between the send arm and the arm that aborts the parking. The
+/// reservation claims arm 1 (so `abort` learns `chosen == Some(1)`); while
+/// the parkings are taken back, the remote refuses (releasing the
+/// selector) and a peer sends on `d`, completing arm 2 before its
+/// withdrawal. Arm 2 fires with 5, and the send arm does not.
+#[test]
+fn alt_park_refusal_then_a_later_arm_fires() {
+    let (atx, arx) = channel::<u64>();
+    let (btx, brx) = channel::<u64>();
+    let (ctx, crx) = channel::<u64>();
+    let (dtx, drx) = channel::<u64>();
+    let port_a = port_of(&atx);
+    let port_b = port_of(&btx);
+    let token = Arc::new(Mutex::new(None));
+    let hook_b = {
+        let (port_a, token) = (port_a.clone(), token.clone());
+        Hook::new(vec![Box::new(move || {
+            let t = token.lock().unwrap().take().expect("reserved");
+            port_a.resolve(t, false);
+            // A peer on `d`: arm 2 is still parked, the selector open again.
+            assert_eq!(dtx.try_send(5), Ok(()), "arm 2 was not parked");
+        })])
+    };
+    let waker_a = Arc::new(std::sync::OnceLock::<Waker>::new());
+    let hook_a = {
+        let (rearm, waker_a) = (port_a.clone(), waker_a.clone());
+        let (port_a, port_b, hook_b) = (port_a.clone(), port_b.clone(), hook_b.clone());
+        Hook::new(vec![
+            Box::new(move || rearm.watch(waker_a.get().unwrap())),
+            Box::new(move || {
+                let (t, v) = reserve_parked::<u64>(&port_a);
+                assert_eq!(v, 10);
+                *token.lock().unwrap() = Some(t);
+                assert!(ctx.close());
+                port_b.watch(&Waker::from(hook_b));
+            }),
+        ])
+    };
+    waker_a.set(Waker::from(hook_a.clone())).unwrap();
+    port_a.watch(waker_a.get().unwrap());
+
+    let pa = Probe::new();
+    let mut alt = pin!(async {
+        csp::alt! {
+            biased;
+            Ok(v) = brx.recv() => Fired::Recv(v),
+            atx.send(10) => Fired::Send,
+            Ok(v) = drx.recv() => Fired::Recv(v + 1000),
+            Ok(v) = crx.recv() => Fired::Recv(v + 100),
+        }
+    });
+    let first = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pa.poll(&mut alt)));
+    let first =
+        first.unwrap_or_else(|_| panic!("the alt panicked: a refusal during park let arm 2 fire"));
+    assert_eq!(
+        (hook_a.pending(), hook_b.pending()),
+        (0, 0),
+        "hooks did not run"
+    );
+    assert_eq!(first, Poll::Ready(Fired::Recv(1005)));
+    assert_eq!(
+        arx.try_recv(),
+        Err(TryRecvError::Empty),
+        "the send arm fired too"
+    );
 }

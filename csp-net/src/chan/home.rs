@@ -16,9 +16,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::task::{Context, Poll};
 
-use csp::migrate::link::{Port, PortError, PortRecv, Reserved};
+use csp::migrate::link::{Offered, Port, PortError, PortRecv, Reserved};
 
-use super::Out;
+use super::{copies, Out};
 use crate::proto::Msg;
 
 /// What the home knows about one remote proxy.
@@ -51,6 +51,8 @@ struct Owed {
     /// The recv proxy `(node, proxy)` it went to.
     to: (u64, u64),
     sender: Waiting,
+    /// The pins its encoding took, released if it is refused (`copies`).
+    pins: Vec<u64>,
 }
 
 /// Who waits for a `Took`.
@@ -164,7 +166,7 @@ impl HomeChan {
             .collect();
         for t in lost {
             if let Some(o) = self.owed.remove(&t) {
-                self.answer(o.sender, false, out);
+                self.settle(o, false, out);
             }
         }
         let gone: Vec<_> = self
@@ -215,6 +217,15 @@ impl HomeChan {
                     return Err(format!("value on channel {chan:x} beyond its grant"));
                 }
                 r.received += 1;
+                // A rendezvous value comes reserved, with a token; a
+                // buffered one without (see `proto`).
+                let rendezvous = self.port.status().capacity == 0;
+                if token.is_some() != rendezvous {
+                    return Err(format!(
+                        "value on channel {chan:x} {} a token",
+                        if rendezvous { "without" } else { "with" }
+                    ));
+                }
                 match token {
                     Some(token) => self.offer(node, proxy, token, bytes, out)?,
                     None => match self.port.inject(bytes) {
@@ -229,14 +240,22 @@ impl HomeChan {
                 taken,
                 ..
             } => {
-                if self.owed.get(&token).is_none_or(|o| o.to != (node, proxy)) {
-                    return Err(format!(
-                        "answer for no delivery in flight on channel {:x}",
-                        self.chan
-                    ));
-                }
-                if let Some(o) = self.owed.remove(&token) {
-                    self.answer(o.sender, taken, out);
+                // An unknown token is late (its delivery was settled when
+                // the node was lost), not hostile: a token of another
+                // proxy is.
+                match self.owed.get(&token) {
+                    None => {}
+                    Some(o) if o.to != (node, proxy) => {
+                        return Err(format!(
+                            "answer for another proxy's delivery on channel {:x}",
+                            self.chan
+                        ))
+                    }
+                    Some(_) => {
+                        if let Some(o) = self.owed.remove(&token) {
+                            self.settle(o, taken, out);
+                        }
+                    }
                 }
             }
             Msg::Return { proxy, bytes, .. } => {
@@ -275,14 +294,7 @@ impl HomeChan {
         out: &mut Out,
     ) -> Result<(), String> {
         let chan = self.chan;
-        let Some(bytes) = self
-            .port
-            .offer(bytes)
-            .map_err(|e| format!("value on channel {chan:x}: {e}"))?
-        else {
-            self.answer(Waiting::Relayed { node, proxy, token }, true, out);
-            return Ok(());
-        };
+        let sender = Waiting::Relayed { node, proxy, token };
         let open = !self.port.status().closed;
         let wanting: Vec<(u64, u64)> = self
             .recv_proxies()
@@ -290,17 +302,30 @@ impl HomeChan {
             .filter(|k| open && self.remotes[k].shipped < self.remotes[k].want)
             .collect();
         self.turn = self.turn.wrapping_add(1);
-        match wanting.get(self.turn % wanting.len().max(1)).copied() {
-            Some(to) => {
+        let relay = wanting.get(self.turn % wanting.len().max(1)).copied();
+        let (offered, pins) = copies::recording(|| self.port.offer(bytes, relay.is_some()));
+        match offered.map_err(|e| format!("value on channel {chan:x}: {e}"))? {
+            Offered::Taken => self.answer(sender, true, out),
+            Offered::Back(bytes) => {
+                let to = relay.expect("asked back only to relay");
                 if let Some(r) = self.remotes.get_mut(&to) {
                     r.shipped += 1;
                 }
-                let t = self.owe(to, Waiting::Relayed { node, proxy, token });
+                let t = self.owe(to, sender, pins);
                 out.push(deliver(chan, to, bytes, Some(t)));
             }
-            None => self.answer(Waiting::Relayed { node, proxy, token }, false, out),
+            Offered::Refused => self.answer(sender, false, out),
         }
         Ok(())
+    }
+
+    /// A delivery was answered (or its recv proxy's node lost): a copy
+    /// not taken gives back the pins it took.
+    fn settle(&mut self, o: Owed, taken: bool, out: &mut Out) {
+        if !taken {
+            copies::refused(o.pins);
+        }
+        self.answer(o.sender, taken, out);
     }
 
     /// Tells a waiting sender whether its value was taken.
@@ -365,10 +390,11 @@ impl HomeChan {
                 continue;
             }
             passed = 0;
-            match self.port.reserve() {
+            let (got, pins) = copies::recording(|| self.port.reserve());
+            match got {
                 Ok(Some(Reserved { bytes, token })) => {
                     r.shipped += 1;
-                    let token = token.map(|t| self.owe(to, Waiting::Here(t)));
+                    let token = token.map(|t| self.owe(to, Waiting::Here(t), pins));
                     out.push(deliver(chan, to, bytes, token));
                 }
                 Ok(None) => {
@@ -396,9 +422,9 @@ impl HomeChan {
     }
 
     /// Records a delivery to `to` that `sender` waits on; its token.
-    fn owe(&mut self, to: (u64, u64), sender: Waiting) -> u64 {
+    fn owe(&mut self, to: (u64, u64), sender: Waiting, pins: Vec<u64>) -> u64 {
         self.next_token += 1;
-        self.owed.insert(self.next_token, Owed { to, sender });
+        self.owed.insert(self.next_token, Owed { to, sender, pins });
         self.next_token
     }
 
@@ -487,11 +513,21 @@ impl HomeChan {
         };
         let demand =
             (st.waiting_receivers + st.capacity.saturating_sub(st.buffered)) as u64 + remote_wants;
+        // On a rendezvous channel a grant counts only up to the senders
+        // parked at its proxy: one made for a sender that then went away
+        // (aborted, or its alt fired another arm) must not keep a receiver
+        // from senders elsewhere, and a value shipped under it later finds
+        // no receiver and is refused. (On a buffered channel every grant
+        // counts: credit is buffer room, and must not be given twice.)
+        let rendezvous = st.capacity == 0;
         let outstanding: u64 = self
             .remotes
             .values()
             .filter(|r| r.sends)
-            .map(Remote::outstanding)
+            .map(|r| match rendezvous {
+                true => r.outstanding().min(u64::from(r.parked)),
+                false => r.outstanding(),
+            })
             .sum();
         let mut changed: Vec<(u64, u64)> = Vec::new();
         if demand > outstanding {

@@ -28,11 +28,23 @@
 //! hand-over without the answer would. A buffered channel's send completes
 //! when its value is buffered, or shipped under credit for buffer room.
 //!
-//! When a node is lost while a value is out, the sender keeps its value
-//! (with the channel closed, if the lost node was the home): a receiver
-//! there may have taken it just before, and nobody can say. So a value is
-//! never lost at a failure, and may be seen twice across one.
+//! When a node is lost while a rendezvous value is out, the sender keeps
+//! its value (with the channel closed, if the lost node was the home): a
+//! receiver there may have taken it just before, and nobody can say. So
+//! such a value is never lost at a failure, and may be seen twice across
+//! one. A value whose send had already completed (buffered, or shipped
+//! under buffer credit) is lost with the node it was on its way to.
+//!
+//! The copies in flight hold pins on the channel ends inside them; a copy
+//! refused gives them back (see `copies`).
+//!
+//! One known wart: an `alt!` that both sends and receives on the same
+//! remote rendezvous channel, with nobody else on it, never meets itself
+//! (as locally), but while it waits its send is granted, relayed to its own
+//! receive, refused and granted again, a few round trips a cycle. A local
+//! alt just waits.
 
+mod copies;
 mod home;
 mod proxy;
 
@@ -168,12 +180,19 @@ impl Channels {
     /// operation's handle) joins is held until `f` returns, so it cannot
     /// retire before the frame's counted ends of the same channel join it
     /// too, whatever order they are decoded in.
+    ///
+    /// The outermost session also releases the pins of copies that were
+    /// refused in it (see `copies`), now that no lock is held.
     pub(crate) fn session<R>(&self, f: impl FnOnce() -> R) -> R {
         let outer = HOLDS.with(|h| h.borrow_mut().replace(Vec::new()));
+        let outermost = outer.is_none();
         let r = with_codec(self.codec(), f);
         let holds = HOLDS.with(|h| std::mem::replace(&mut *h.borrow_mut(), outer));
         for (port, sends) in holds.unwrap_or_default() {
             port.drop_end(sends);
+        }
+        if outermost {
+            self.unpin(&copies::take_refused());
         }
         r
     }
@@ -439,6 +458,10 @@ impl Channels {
     /// `node` is gone: channels homed here forget its proxies; proxies of
     /// channels homed there see them closed.
     pub(crate) fn node_lost(&self, node: u64) {
+        self.session(|| self.node_lost_inner(node));
+    }
+
+    fn node_lost_inner(&self, node: u64) {
         let (homes, proxies): (Vec<_>, Vec<_>) = {
             let t = self.tables();
             (
@@ -474,6 +497,7 @@ impl Channels {
         match t.proxy_ports.get(&local).copied() {
             Some((home, chan)) => {
                 let pin = Self::pin_locked(&mut t, port, end.sends(), None);
+                copies::took(pin);
                 Ok(RemoteRef {
                     home,
                     chan,
@@ -483,6 +507,7 @@ impl Channels {
             None => {
                 drop(t);
                 let pin = self.export_home(port, end.sends());
+                copies::took(pin);
                 Ok(RemoteRef {
                     home: me,
                     chan: local,

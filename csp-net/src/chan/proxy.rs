@@ -14,7 +14,7 @@
 
 use csp::migrate::link::{Port, PortError};
 
-use super::Out;
+use super::{copies, Out};
 use crate::proto::Msg;
 
 /// One proxy channel on this node.
@@ -27,8 +27,9 @@ pub(crate) struct ProxyChan {
     granted: u64,
     /// The latest grant asks for answers (a rendezvous channel).
     answer: bool,
-    /// Tokens of values shipped and not yet answered.
-    in_flight: Vec<u64>,
+    /// Tokens of values shipped and not yet answered, with the pins their
+    /// copies took.
+    in_flight: Vec<(u64, Vec<u64>)>,
     sent: u64,
     parked_told: u32,
     received: u64,
@@ -85,11 +86,15 @@ impl ProxyChan {
                 self.answer = answer;
             }
             Msg::Answer { token, taken, .. } if self.sends => {
-                let Some(i) = self.in_flight.iter().position(|&t| t == token) else {
-                    return Err(format!("answer for no value in flight on {:x}", self.chan));
-                };
-                self.in_flight.swap_remove(i);
-                self.port.resolve(token, taken);
+                // An unknown token is late: its value was settled when the
+                // home was lost, or the proxy has retired since.
+                if let Some(i) = self.in_flight.iter().position(|(t, _)| *t == token) {
+                    let (_, pins) = self.in_flight.swap_remove(i);
+                    if !taken {
+                        copies::refused(pins);
+                    }
+                    self.port.resolve(token, taken);
+                }
             }
             Msg::Deliver {
                 bytes,
@@ -99,11 +104,10 @@ impl ProxyChan {
                 self.received += 1;
                 // Its sender waits at the home: say whether it was taken;
                 // if not, the copy is dropped and the original stays there.
-                let taken = match self.port.hand_over(bytes) {
-                    Ok(()) => true,
-                    Err(PortError::NoTaker(_)) | Err(PortError::Closed(_)) => false,
-                    Err(e) => return Err(format!("delivery on {:x}: {e}", self.chan)),
-                };
+                let taken = self
+                    .port
+                    .give(bytes)
+                    .map_err(|e| format!("delivery on {:x}: {e}", self.chan))?;
                 out.push((
                     self.home,
                     Msg::Took {
@@ -150,7 +154,8 @@ impl ProxyChan {
     }
 
     fn refuse_in_flight(&mut self) {
-        for token in std::mem::take(&mut self.in_flight) {
+        for (token, pins) in std::mem::take(&mut self.in_flight) {
+            copies::refused(pins);
             self.port.resolve(token, false);
         }
     }
@@ -192,15 +197,17 @@ impl ProxyChan {
 
     fn ship(&mut self, out: &mut Out) {
         while self.sent < self.granted {
-            let got = if self.answer {
-                self.port.reserve().map(|r| r.map(|r| (r.bytes, r.token)))
-            } else {
-                self.port.try_recv().map(|b| b.map(|b| (b, None)))
-            };
+            let (got, pins) = copies::recording(|| {
+                if self.answer {
+                    self.port.reserve().map(|r| r.map(|r| (r.bytes, r.token)))
+                } else {
+                    self.port.try_recv().map(|b| b.map(|b| (b, None)))
+                }
+            });
             match got {
                 Ok(Some((bytes, token))) => {
                     self.sent += 1;
-                    self.in_flight.extend(token);
+                    self.in_flight.extend(token.map(|t| (t, pins)));
                     out.push((
                         self.home,
                         Msg::Value {

@@ -167,6 +167,17 @@ pub struct Reserved {
     pub token: Option<u64>,
 }
 
+/// What [`Port::offer`] did with a copy.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Offered {
+    /// A receiver (or a free buffer slot) took it.
+    Taken,
+    /// Nobody could; it was dropped.
+    Refused,
+    /// Nobody could; here it is again, re-encoded.
+    Back(Vec<u8>),
+}
+
 /// A pending byte-level receive (see [`Port::recv`]).
 pub type PortRecv = Pin<Box<dyn Future<Output = Option<Result<Vec<u8>, PortError>>> + Send>>;
 
@@ -177,7 +188,8 @@ trait PortOps: Send + Sync {
     fn try_recv(&self) -> Result<Option<Vec<u8>>, PortError>;
     fn reserve(&self) -> Result<Option<Reserved>, PortError>;
     fn resolve(&self, token: u64, taken: bool);
-    fn offer(&self, bytes: Vec<u8>) -> Result<Option<Vec<u8>>, PortError>;
+    fn offer(&self, bytes: Vec<u8>, back: bool) -> Result<Offered, PortError>;
+    fn give(&self, bytes: Vec<u8>) -> Result<bool, PortError>;
     fn recv(self: Arc<Self>) -> PortRecv;
     fn inject(&self, bytes: Vec<u8>) -> Result<(), PortError>;
     fn hand_over(&self, bytes: Vec<u8>) -> Result<(), PortError>;
@@ -277,12 +289,27 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> PortOps for Chan<T> {
         drop(dropped);
     }
 
-    fn offer(&self, bytes: Vec<u8>) -> Result<Option<Vec<u8>>, PortError> {
+    fn offer(&self, bytes: Vec<u8>, back: bool) -> Result<Offered, PortError> {
         let v: T = decode(&bytes)?;
         match self.with(|st, wake| st.offer(v, wake)) {
-            Offer::Done => Ok(None),
+            Offer::Done => Ok(Offered::Taken),
             // Re-encoded, as for `hand_over`: decoding consumed the pins.
-            Offer::Closed(v) | Offer::Full(v) => encode(&v).map(Some),
+            Offer::Closed(v) | Offer::Full(v) if back => encode(&v).map(Offered::Back),
+            Offer::Closed(v) | Offer::Full(v) => {
+                drop(v);
+                Ok(Offered::Refused)
+            }
+        }
+    }
+
+    fn give(&self, bytes: Vec<u8>) -> Result<bool, PortError> {
+        let v: T = decode(&bytes)?;
+        match self.with(|st, wake| st.hand_over(v, wake)) {
+            Ok(()) => Ok(true),
+            Err(v) => {
+                drop(v);
+                Ok(false)
+            }
         }
     }
 
@@ -443,12 +470,21 @@ impl Port {
         self.0.resolve(token, taken)
     }
 
-    /// Gives a value to a waiting receiver or a free buffer slot, as a
-    /// send that does not wait: `Ok(None)` if taken, else the value comes
-    /// back re-encoded (neither was there, or the channel is closed); its
-    /// sender, remote, still holds the original.
-    pub fn offer(&self, bytes: Vec<u8>) -> Result<Option<Vec<u8>>, PortError> {
-        self.0.offer(bytes)
+    /// Gives a copy of a value whose sender (remote) still holds the
+    /// original to a waiting receiver or a free buffer slot, as a send that
+    /// does not wait. If neither was there (or the channel is closed) the
+    /// copy is dropped, or, with `back`, comes back re-encoded
+    /// ([`Offered::Back`]): those bytes hold fresh pins on the channel ends
+    /// inside, so they must be imported somewhere.
+    pub fn offer(&self, bytes: Vec<u8>, back: bool) -> Result<Offered, PortError> {
+        self.0.offer(bytes, back)
+    }
+
+    /// Gives a copy of a value whose sender (remote) still holds the
+    /// original to a waiting receiver; false, and the copy is dropped, if
+    /// none was waiting.
+    pub fn give(&self, bytes: Vec<u8>) -> Result<bool, PortError> {
+        self.0.give(bytes)
     }
 
     /// Receives one value, parking like any receiver (in turn with the
@@ -466,7 +502,8 @@ impl Port {
         self.0.inject(bytes)
     }
 
-    /// Gives a value to a waiting receiver only; `NoTaker` hands it back.
+    /// Gives a value to a waiting receiver only; `NoTaker` hands it back,
+    /// re-encoded (its bytes hold fresh pins: they must be imported).
     pub fn hand_over(&self, bytes: Vec<u8>) -> Result<(), PortError> {
         self.0.hand_over(bytes)
     }
