@@ -77,11 +77,16 @@ pub(crate) struct HomeChan {
     next_token: u64,
     /// Which recv proxy is served first next (round robin).
     turn: usize,
+    /// A rendezvous channel (capacity 0; a channel's capacity never
+    /// changes): its values travel reserved and are answered.
+    rendezvous: bool,
 }
 
 impl HomeChan {
     pub(crate) fn new(chan: u64, port: Port) -> Self {
+        let rendezvous = port.status().capacity == 0;
         HomeChan {
+            rendezvous,
             chan,
             port,
             remotes: BTreeMap::new(),
@@ -219,7 +224,7 @@ impl HomeChan {
                 r.received += 1;
                 // A rendezvous value comes reserved, with a token; a
                 // buffered one without (see `proto`).
-                let rendezvous = self.port.status().capacity == 0;
+                let rendezvous = self.rendezvous;
                 if token.is_some() != rendezvous {
                     return Err(format!(
                         "value on channel {chan:x} {} a token",
@@ -359,7 +364,7 @@ impl HomeChan {
         // changes after it is set). Our own changes below fire it too,
         // which costs one extra, idle pump.
         self.port.watch(cx.waker());
-        if self.port.status().capacity == 0 {
+        if self.rendezvous {
             self.serve_rendezvous(out);
         } else {
             self.serve_receivers(cx, out);
