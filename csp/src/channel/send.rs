@@ -100,7 +100,9 @@ impl<T> SendOp<T> {
 ///
 /// Dropping it while pending withdraws the send: the value is dropped and
 /// never delivered, unless a receiver had already taken it (then the send
-/// simply happened). Use [`SendFuture::withdraw`] to get the value back.
+/// simply happened), or a remote receiver's node holds a copy and has not
+/// answered yet (then that answer decides: taken, or dropped). Use
+/// [`SendFuture::withdraw`] to get the value back.
 #[must_use = "futures do nothing unless awaited"]
 pub struct SendFuture<'a, T> {
     pub(super) chan: &'a Chan<T>,

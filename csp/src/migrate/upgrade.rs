@@ -101,7 +101,10 @@ impl fmt::Display for UpgradeError {
 impl std::error::Error for UpgradeError {}
 
 /// An older frame on its way to the newer layout, as the upgrade function
-/// sees it. See the [module docs](self) for what is carried by default.
+/// sees it. By default the frame resumes at the pause point with the same
+/// label (`input.recv`, `output.send#2`, ..) and locals with the same name
+/// and type carry over; the function takes, sets or renames the rest (see
+/// [`crate::migrate`] for declaring one).
 pub struct Upgrade {
     from: u32,
     at: Option<String>,
