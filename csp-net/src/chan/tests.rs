@@ -665,3 +665,39 @@ fn a_stale_grant_does_not_starve_another_send_proxy() {
         drop(tx2);
     });
 }
+
+/// The one case a failure can show a value twice: the receiver took it,
+/// and its answer is lost with the connection. The sender then keeps its
+/// value (its send fails with it, the channel having lost its only
+/// receiver or home), although the receiver has it too. `remote_sender`
+/// as in [`refused_by_an_alt_that_went_elsewhere`].
+fn answer_lost_with_the_connection(remote_sender: bool) {
+    rt().block_on(async {
+        let (nodes, nets) = cluster_nets(2);
+        let (tx, rx) = csp::channel::<u32>();
+        let (tx, rx, net, answer) = if remote_sender {
+            let tx: Sender<u32> = carry(tx, &nodes[0], &nodes[1]);
+            (tx, rx, &nets[0], "Answer")
+        } else {
+            let rx: Receiver<u32> = carry(rx, &nodes[0], &nodes[1]);
+            (tx, rx, &nets[1], "Took")
+        };
+        net.hold(answer);
+        let sender = tokio::spawn(async move { tx.send(7).await });
+        assert_eq!(rx.recv().await, Ok(7));
+        until(|| net.held() == 1).await;
+        nodes[0].node_lost(2);
+        nodes[1].node_lost(1);
+        assert_eq!(sender.await.unwrap(), Err(csp::SendError(7)));
+    });
+}
+
+#[test]
+fn a_lost_took_leaves_the_value_with_both_sides() {
+    answer_lost_with_the_connection(false);
+}
+
+#[test]
+fn a_lost_answer_leaves_the_value_with_both_sides() {
+    answer_lost_with_the_connection(true);
+}
