@@ -40,6 +40,11 @@ struct Remote {
 }
 
 impl Remote {
+    /// A recv proxy, not told `Closed`, that asks for more than it got.
+    fn wants(&self) -> bool {
+        !self.sends && !self.closed && self.shipped < self.want
+    }
+
     fn outstanding(&self) -> u64 {
         self.granted.saturating_sub(self.received)
     }
@@ -300,12 +305,15 @@ impl HomeChan {
     ) -> Result<(), String> {
         let chan = self.chan;
         let sender = Waiting::Relayed { node, proxy, token };
-        let open = !self.port.status().closed;
-        let wanting: Vec<(u64, u64)> = self
-            .recv_proxies()
-            .into_iter()
-            .filter(|k| open && self.remotes[k].shipped < self.remotes[k].want)
+        let mut wanting: Vec<(u64, u64)> = self
+            .remotes
+            .iter()
+            .filter(|(_, r)| r.wants())
+            .map(|(k, _)| *k)
             .collect();
+        if !wanting.is_empty() && self.port.status().closed {
+            wanting.clear();
+        }
         self.turn = self.turn.wrapping_add(1);
         let relay = wanting.get(self.turn % wanting.len().max(1)).copied();
         let (offered, pins) = copies::recording(|| self.port.offer(bytes, relay.is_some()));
@@ -389,7 +397,6 @@ impl HomeChan {
             let to = keys[i % n];
             i += 1;
             let r = self.remotes.get_mut(&to).expect("listed above");
-            r.recv = None;
             if r.shipped >= r.want {
                 passed += 1;
                 continue;
@@ -437,7 +444,7 @@ impl HomeChan {
     fn close_wanting(&mut self, out: &mut Out) {
         let chan = self.chan;
         for (&(node, proxy), r) in self.remotes.iter_mut() {
-            if !r.sends && !r.closed && r.shipped < r.want {
+            if r.wants() {
                 r.closed = true;
                 out.push((node, Msg::Closed { chan, proxy }));
             }
@@ -507,7 +514,7 @@ impl HomeChan {
         }
         // Remote receivers of a rendezvous channel do not wait in it (the
         // home reserves senders' values for them): count what they ask.
-        let remote_wants: u64 = if st.capacity == 0 {
+        let remote_wants: u64 = if self.rendezvous {
             self.remotes
                 .values()
                 .filter(|r| !r.sends && !r.closed)
@@ -524,7 +531,7 @@ impl HomeChan {
         // from senders elsewhere, and a value shipped under it later finds
         // no receiver and is refused. (On a buffered channel every grant
         // counts: credit is buffer room, and must not be given twice.)
-        let rendezvous = st.capacity == 0;
+        let rendezvous = self.rendezvous;
         let outstanding: u64 = self
             .remotes
             .values()
@@ -589,7 +596,7 @@ impl HomeChan {
         changed.dedup();
         // A rendezvous send completes when a receiver takes the value:
         // its values come with tokens and are answered (see `proto`).
-        let answer = st.capacity == 0;
+        let answer = self.rendezvous;
         for (node, proxy) in changed {
             let limit = self.remotes[&(node, proxy)].granted;
             out.push((

@@ -197,13 +197,14 @@ impl ProxyChan {
 
     fn ship(&mut self, out: &mut Out) {
         while self.sent < self.granted {
-            let (got, pins) = copies::recording(|| {
-                if self.answer {
-                    self.port.reserve().map(|r| r.map(|r| (r.bytes, r.token)))
-                } else {
-                    self.port.try_recv().map(|b| b.map(|b| (b, None)))
-                }
-            });
+            // Only a reserved copy's pins are kept (its value may be
+            // refused); a buffered value's send is over once shipped.
+            let (got, pins) = if self.answer {
+                copies::recording(|| self.port.reserve().map(|r| r.map(|r| (r.bytes, r.token))))
+            } else {
+                let got = self.port.try_recv().map(|b| b.map(|b| (b, None)));
+                (got, Vec::new())
+            };
             match got {
                 Ok(Some((bytes, token))) => {
                     self.sent += 1;
