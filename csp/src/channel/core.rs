@@ -129,8 +129,8 @@ pub(crate) enum Take<T> {
 pub(crate) enum Lent<T> {
     /// A buffered value: the transport owns it.
     Owned(T),
-    /// A parked sender's value: it goes back with [`State::unlend`].
-    Reserved(T),
+    /// Parked sender `id`'s value: it goes back with [`State::unlend`].
+    Reserved(u64, T),
 }
 
 /// What a send attempt did.
@@ -383,10 +383,10 @@ impl<T> State<T> {
     /// encoding may take other locks). An `alt!` sender's claim is won
     /// here, so its other arms cannot fire meanwhile.
     #[cfg(feature = "migration")]
-    pub(crate) fn reserve(&mut self, wake: &mut Wakeups) -> Option<(Option<u64>, Lent<T>)> {
+    pub(crate) fn reserve(&mut self, wake: &mut Wakeups) -> Option<Lent<T>> {
         if !self.buf.is_empty() {
             return match self.take(wake) {
-                Take::Value(v) => Some((None, Lent::Owned(v))),
+                Take::Value(v) => Some(Lent::Owned(v)),
                 _ => None,
             };
         }
@@ -399,7 +399,7 @@ impl<T> State<T> {
             .find(|e| e.takeable() && e.claim.try_claim())?;
         e.reserved = true;
         let v = e.value.take()?;
-        Some((Some(e.id), Lent::Reserved(v)))
+        Some(Lent::Reserved(e.id, v))
     }
 
     /// Returns a reserved value lent out by [`State::reserve`].

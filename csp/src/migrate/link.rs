@@ -261,10 +261,8 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> PortOps for Chan<T> {
     fn reserve(&self) -> Result<Option<Reserved>, PortError> {
         match self.with(|st, wake| st.reserve(wake)) {
             None => Ok(None),
-            Some((_, Lent::Owned(v))) => {
-                encode(&v).map(|bytes| Some(Reserved { bytes, token: None }))
-            }
-            Some((Some(id), Lent::Reserved(v))) => {
+            Some(Lent::Owned(v)) => encode(&v).map(|bytes| Some(Reserved { bytes, token: None })),
+            Some(Lent::Reserved(id, v)) => {
                 let bytes = encode(&v);
                 drop(self.with(|st, _| st.unlend(id, v)));
                 match bytes {
@@ -280,7 +278,6 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> PortOps for Chan<T> {
                     }
                 }
             }
-            Some((None, Lent::Reserved(_))) => unreachable!("a reservation always has a token"),
         }
     }
 
