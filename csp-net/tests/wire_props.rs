@@ -101,13 +101,30 @@ struct Decoded {
 
 /// Feeds `bytes` to a decoder in the given chunking, draining after each
 /// push as a connection would, and checks the limits on the way.
-fn decode_stream(bytes: &[u8], sizes: &[usize], max: usize) -> Result<Decoded, TestCaseError> {
+/// `borrowed`: the connection's way, appending to `read_into`'s buffer and
+/// taking frames by reference; else `push` and owned frames.
+fn decode_stream(
+    bytes: &[u8],
+    sizes: &[usize],
+    max: usize,
+    borrowed: bool,
+) -> Result<Decoded, TestCaseError> {
     let mut decoder = FrameDecoder::new(max);
     let mut frames = Vec::new();
     for chunk in chunks(bytes, sizes) {
-        decoder.push(chunk);
+        if borrowed {
+            decoder.read_into(chunk.len()).extend_from_slice(chunk);
+            decoder.filled();
+        } else {
+            decoder.push(chunk);
+        }
         loop {
-            match decoder.next_frame() {
+            let next = if borrowed {
+                decoder.next_frame_ref().map(|f| f.map(<[u8]>::to_vec))
+            } else {
+                decoder.next_frame()
+            };
+            match next {
                 Ok(Some(f)) => {
                     prop_assert!(!f.is_empty() && f.len() <= max, "frame of {}", f.len());
                     frames.push(f);
@@ -164,9 +181,11 @@ proptest! {
         bytes in stream(),
         sizes in chunk_sizes(),
         max in prop_oneof![1 => 0usize..8, 4 => 8usize..100],
+        borrowed in any::<bool>(),
     ) {
         let (want_frames, want_err) = model_frames(&bytes, max);
-        let Decoded { frames, error, decoder: mut dec } = decode_stream(&bytes, &sizes, max)?;
+        let Decoded { frames, error, decoder: mut dec } =
+            decode_stream(&bytes, &sizes, max, borrowed)?;
         prop_assert_eq!(frames, want_frames);
         prop_assert_eq!(&error, &want_err);
         if let Some(e) = error {
@@ -187,13 +206,14 @@ proptest! {
     fn frames_round_trip(
         payloads in vec(vec(any::<u8>(), 1..100), 0..12),
         sizes in chunk_sizes(),
+        borrowed in any::<bool>(),
     ) {
         let mut bytes = Vec::new();
         for p in &payloads {
             encode_frame(p, &mut bytes).expect("non-empty payload");
         }
         let max = payloads.iter().map(Vec::len).max().unwrap_or(1);
-        let out = decode_stream(&bytes, &sizes, max)?;
+        let out = decode_stream(&bytes, &sizes, max, borrowed)?;
         prop_assert_eq!(out.error, None);
         prop_assert_eq!(out.frames, payloads);
         prop_assert_eq!(out.decoder.buffered(), 0);
@@ -232,7 +252,7 @@ proptest! {
         for m in &msgs {
             encode_msg(m, &mut bytes).expect("encodable");
         }
-        let out = decode_stream(&bytes, &sizes, 4096)?;
+        let out = decode_stream(&bytes, &sizes, 4096, true)?;
         prop_assert_eq!(out.error, None);
         let decoded = out.frames
             .iter()
@@ -459,7 +479,8 @@ fn check_decoder<M: DeserializeOwned + Serialize + Debug>(valid_samples: Vec<M>,
         for m in &mutations {
             m.apply(&mut bytes);
         }
-        let frames = decode_stream(&bytes, &sizes, max)?.frames;
+        // As a connection reads them.
+        let frames = decode_stream(&bytes, &sizes, max, true)?.frames;
         for f in &frames {
             check_payload::<M>(f)?;
         }

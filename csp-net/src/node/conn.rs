@@ -195,13 +195,12 @@ async fn reader<R: AsyncRead + Unpin>(
     timeout: Duration,
     stall: Arc<AtomicBool>,
 ) -> Result<(), String> {
-    let mut buf = vec![0u8; READ_CHUNK];
     loop {
-        while let Some(frame) = dec.next_frame().map_err(|e| e.to_string())? {
+        while let Some(frame) = dec.next_frame_ref().map_err(|e| e.to_string())? {
             if stall.load(Ordering::Relaxed) {
                 continue;
             }
-            let msg: Msg = decode_msg(&frame).map_err(|e| e.to_string())?;
+            let msg: Msg = decode_msg(frame).map_err(|e| e.to_string())?;
             let Some(inner) = inner.upgrade() else {
                 return Ok(());
             };
@@ -209,7 +208,8 @@ async fn reader<R: AsyncRead + Unpin>(
                 .on_msg(peer, msg)
                 .map_err(|e| format!("protocol violation: {e}"))?;
         }
-        let n = match tokio::time::timeout(timeout, rd.read(&mut buf)).await {
+        // Straight into the decoder's buffer (no copy from a chunk).
+        let n = match tokio::time::timeout(timeout, rd.read_buf(dec.read_into(READ_CHUNK))).await {
             // A TLS peer that closes its socket without `close_notify` (a
             // node that shut down, a cut connection) has closed, as a
             // plain peer would have: its frames were all authenticated.
@@ -220,7 +220,7 @@ async fn reader<R: AsyncRead + Unpin>(
         if n == 0 {
             return Ok(());
         }
-        dec.push(&buf[..n]);
+        dec.filled();
     }
 }
 

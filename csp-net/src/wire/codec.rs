@@ -20,6 +20,7 @@ use serde::Serialize;
 
 use super::error::{sanitize, WireError};
 use super::frame::{begin_frame, finish_frame};
+use super::skip::value_len;
 
 /// How deeply arrays and maps may nest in a decoded message.
 ///
@@ -52,15 +53,21 @@ pub fn encode_msg<M: Serialize + ?Sized>(m: &M, out: &mut Vec<u8>) -> Result<(),
 /// limit, so a type recursive only through enums (`enum E { A(Box<E>) }`)
 /// can still exhaust the stack; bound such recursion yourself.
 pub fn decode_msg<M: DeserializeOwned>(payload: &[u8]) -> Result<M, WireError> {
-    let mut rest = payload;
-    let mut de = rmp_serde::Deserializer::new(&mut rest);
+    // From the borrowed slice: a byte array is copied once, out of the
+    // payload (the reading deserializer copies it into a buffer of its
+    // own first, and zeroes that).
+    let mut de = rmp_serde::Deserializer::from_read_ref(payload);
     de.set_max_depth(MAX_DEPTH);
     let m = M::deserialize(&mut de).map_err(|e| WireError::Decode(sanitize(&e.to_string())))?;
-    drop(de);
-    if !rest.is_empty() {
-        return Err(WireError::TrailingBytes { n: rest.len() });
+    match value_len(payload) {
+        Some(n) if n == payload.len() => Ok(m),
+        Some(n) => Err(WireError::TrailingBytes {
+            n: payload.len() - n,
+        }),
+        // The deserializer took what the walk calls malformed: never
+        // seen, but the walk is the stricter of the two.
+        None => Err(WireError::Decode("malformed MessagePack".into())),
     }
-    Ok(m)
 }
 
 #[cfg(test)]

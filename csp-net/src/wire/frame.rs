@@ -24,6 +24,10 @@ const MAX_ENCODABLE: usize = u32::MAX as usize;
 /// frame) is released once it empties, so idle connections stay small.
 const IDLE_CAPACITY: usize = 64 * 1024;
 
+/// [`FrameDecoder::read_into`] grows the buffer when it has less room
+/// than this.
+const MIN_READ: usize = 4 * 1024;
+
 /// Appends one frame holding `payload` to `out`.
 ///
 /// Fails, leaving `out` untouched, if the payload is empty (the decoder
@@ -131,9 +135,38 @@ impl FrameDecoder {
         if self.failed.is_some() || bytes.is_empty() {
             return;
         }
+        self.read_into(bytes.len()).extend_from_slice(bytes);
+        self.filled();
+    }
+
+    /// [`push`](Self::push) without the copy, for a caller that reads
+    /// from its socket straight into the decoder: room for `chunk` more
+    /// bytes, as the buffer to append them to (`AsyncReadExt::read_buf`
+    /// does). Only append; then call [`filled`](Self::filled). After an
+    /// error the buffer is a scratch one that is thrown away.
+    pub fn read_into(&mut self, chunk: usize) -> &mut Vec<u8> {
+        if self.failed.is_some() {
+            self.buf.clear();
+            return &mut self.buf;
+        }
+        self.release_if_empty();
         self.compact();
-        self.reserve_for(bytes.len());
-        self.buf.extend_from_slice(bytes);
+        // Room already there is used as it is: growing for a whole chunk
+        // behind a few buffered bytes would take the buffer past its idle
+        // size, and it would be reallocated on every read.
+        if self.buf.capacity() - self.buf.len() < MIN_READ.min(chunk) {
+            self.reserve_for(chunk);
+        }
+        &mut self.buf
+    }
+
+    /// Takes note of the bytes appended to [`read_into`](Self::read_into)'s
+    /// buffer.
+    pub fn filled(&mut self) {
+        if self.failed.is_some() {
+            self.buf = Vec::new();
+            return;
+        }
         // Check the header now, so bytes pushed without draining cannot
         // pile up behind a header that was never going to be accepted.
         if let Err(e) = self.frame_len() {
@@ -144,6 +177,40 @@ impl FrameDecoder {
     /// The next complete frame's payload, `Ok(None)` if more bytes are
     /// needed, or the error that broke the stream.
     pub fn next_frame(&mut self) -> Result<Option<Vec<u8>>, WireError> {
+        self.release_if_empty();
+        let Some((start, end)) = self.next_span()? else {
+            return Ok(None);
+        };
+        if self.pos == 0 && end == self.buf.len() && self.buf.capacity() > IDLE_CAPACITY {
+            // A large frame that is all the buffer holds: hand the buffer
+            // over (moving the payload over the header) rather than copy
+            // it into a fresh allocation, whose pages would all fault.
+            let mut frame = std::mem::take(&mut self.buf);
+            frame.drain(..HEADER_LEN);
+            return Ok(Some(frame));
+        }
+        let frame = self.buf[start..end].to_vec();
+        self.pos = end;
+        self.release_if_empty();
+        Ok(Some(frame))
+    }
+
+    /// [`next_frame`](Self::next_frame) without the copy: the payload as
+    /// it lies in the buffer, borrowed until the next call. For a caller
+    /// that decodes each frame at once (no allocation per frame, and a
+    /// large frame is not moved).
+    pub fn next_frame_ref(&mut self) -> Result<Option<&[u8]>, WireError> {
+        // What the previous call returned is no longer borrowed.
+        self.release_if_empty();
+        let Some((start, end)) = self.next_span()? else {
+            return Ok(None);
+        };
+        self.pos = end;
+        Ok(Some(&self.buf[start..end]))
+    }
+
+    /// Where the next complete frame's payload lies in the buffer.
+    fn next_span(&mut self) -> Result<Option<(usize, usize)>, WireError> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
@@ -157,18 +224,7 @@ impl FrameDecoder {
         if self.buf.len() < end {
             return Ok(None);
         }
-        if self.pos == 0 && end == self.buf.len() && self.buf.capacity() > IDLE_CAPACITY {
-            // A large frame that is all the buffer holds: hand the buffer
-            // over (moving the payload over the header) rather than copy
-            // it into a fresh allocation, whose pages would all fault.
-            let mut frame = std::mem::take(&mut self.buf);
-            frame.drain(..HEADER_LEN);
-            return Ok(Some(frame));
-        }
-        let frame = self.buf[start..end].to_vec();
-        self.pos = end;
-        self.release_if_empty();
-        Ok(Some(frame))
+        Ok(Some((start, end)))
     }
 
     /// The validated payload length of the next frame, once its header is
@@ -420,5 +476,37 @@ mod tests {
         let start = begin_frame(&mut out);
         assert_eq!(finish_frame(&mut out, start), Err(WireError::EmptyFrame));
         assert_eq!(out.len(), 8);
+    }
+
+    #[test]
+    fn borrowed_frames_and_direct_reads() {
+        let bytes = frames_of(&[b"one", &[5; 70_000], b"two"]);
+        let mut d = FrameDecoder::new(100_000);
+        let mut got = Vec::new();
+        for chunk in bytes.chunks(1000) {
+            d.read_into(chunk.len()).extend_from_slice(chunk);
+            d.filled();
+            while let Some(f) = d.next_frame_ref().unwrap() {
+                got.push(f.to_vec());
+            }
+        }
+        assert_eq!(got, vec![b"one".to_vec(), vec![5; 70_000], b"two".to_vec()]);
+        assert_eq!(d.buffered(), 0);
+        // The large frame's buffer is released once nothing is borrowed.
+        assert_eq!(d.next_frame_ref(), Ok(None));
+        assert!(d.buf.capacity() <= IDLE_CAPACITY);
+    }
+
+    #[test]
+    fn a_direct_read_past_the_limit_fails_and_keeps_nothing() {
+        let mut d = FrameDecoder::new(8);
+        d.read_into(4).extend_from_slice(&[0, 0, 0, 9]);
+        d.filled();
+        let e = d.next_frame_ref().unwrap_err();
+        assert_eq!(e, WireError::FrameTooLarge { len: 9, max: 8 });
+        d.read_into(64).extend_from_slice(&[1; 64]);
+        d.filled();
+        assert_eq!(d.buffered(), 0);
+        assert_eq!(d.next_frame_ref(), Err(e));
     }
 }

@@ -43,6 +43,7 @@ mod codec;
 mod error;
 mod frame;
 mod handshake;
+mod skip;
 
 pub use codec::{decode_msg, encode_msg, MAX_DEPTH};
 pub(crate) use error::sanitize as sanitize_text;
