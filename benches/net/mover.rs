@@ -127,26 +127,85 @@ impl Mover {
         r
     }
 
+    /// Moves it `n` times, returning the sum of the moves' figures.
+    async fn hops(&mut self, n: u64) -> Figures {
+        let mut sum = Figures::default();
+        for _ in 0..n {
+            sum.add(&self.hop().await);
+        }
+        sum
+    }
+
+    /// Moves it back to A if it is on B (untimed): parked on B, a
+    /// receive keeps its input's home on A busy (benches/NET_RESULTS.md),
+    /// which would load the runs of other contenders.
+    async fn home(&mut self) {
+        if self.at != 0 {
+            self.hop().await;
+        }
+    }
+
     /// A contender of µs per move, and the log of its figures.
     pub(crate) fn contender(self, rig: &Rig) -> (Contender<'_>, Log) {
         let log = self.log.clone();
         let run = rig.runner(self, |mut m, n| async move {
-            let mut sum = Figures::default();
             let start = Instant::now();
-            for _ in 0..n {
-                sum.add(&m.hop().await);
-            }
+            let sum = m.hops(n).await;
             let took = start.elapsed();
             m.log.push(sum.mean(n));
-            if m.at != 0 {
-                // Back to A, untimed: parked on B, its receive keeps the
-                // input's home on A busy (benches/NET_RESULTS.md), which would
-                // load the runs of other contenders.
-                m.hop().await;
-            }
+            m.home().await;
             (m, took)
         });
         // 1000 units per iteration: ns per (n × 1000) is µs per move.
         (Contender::calibrated((CSP, FLAVOR), 1000.0, run), log)
+    }
+}
+
+/// Several processes moved at once, each by its own task: migrations per
+/// second when moves overlap (a node draining or rebalancing), not one
+/// move's latency.
+pub(crate) struct Fleet(Vec<Mover>);
+
+impl Fleet {
+    /// `k` processes made by `make` (each with the ends that keep its
+    /// channels open), spawned on A.
+    pub(crate) fn start<P, K>(rig: &Rig, k: usize, make: impl Fn() -> (P, K)) -> Fleet
+    where
+        P: Migratable,
+        P::Output: DeserializeOwned,
+        K: Any + Send,
+    {
+        Fleet(
+            (0..k)
+                .map(|_| {
+                    let (p, keep) = make();
+                    Mover::start(rig, p, keep)
+                })
+                .collect(),
+        )
+    }
+
+    /// A contender of µs per move: each iteration is one move, of one of
+    /// the processes (`n` moves shared among them, all in flight at once).
+    pub(crate) fn contender(self, rig: &Rig) -> Contender<'_> {
+        let run = rig.runner(self, |Fleet(movers), n| async move {
+            let k = movers.len() as u64;
+            let start = Instant::now();
+            let mut tasks = tokio::task::JoinSet::new();
+            for (i, mut m) in movers.into_iter().enumerate() {
+                let share = n / k + u64::from((i as u64) < n % k);
+                tasks.spawn(async move {
+                    m.hops(share).await;
+                    m
+                });
+            }
+            let mut movers = tasks.join_all().await;
+            let took = start.elapsed();
+            for m in &mut movers {
+                m.home().await;
+            }
+            (Fleet(movers), took)
+        });
+        Contender::calibrated((CSP, FLAVOR), 1000.0, run)
     }
 }
