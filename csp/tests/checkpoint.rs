@@ -645,6 +645,52 @@ fn format_2_checkpoints_without_a_schema_still_thaw() {
     assert_eq!(t.name(), "Double");
 }
 
+/// `Frozen::from_vec` keeps a bin frame in the buffer it came in (the
+/// tests of damaged files read through it, via `read_from`); a frame
+/// written as an array of integers, as old checkpoints could be, is
+/// copied out instead, and thaws the same.
+#[test]
+fn from_vec_reads_bin_and_integer_frames() {
+    let bytes = sample_checkpoint();
+    let form = decode(&bytes);
+    let kept = Frozen::from_vec(bytes.clone()).expect("bin frame reads");
+    assert_eq!(kept.frame_len(), form.frame.0.len());
+    assert_eq!(
+        Registry::global().thaw(kept).expect("thaws").name(),
+        "Double"
+    );
+
+    #[derive(Serialize)]
+    struct Integers<'a> {
+        format: u32,
+        identity: &'a Identity,
+        /// A slice serializes as a sequence: an array of integers.
+        frame: &'a [u8],
+        channels: &'a [ChannelSnapshot],
+    }
+    let body = rmp_serde::to_vec(&Integers {
+        format: 2,
+        identity: &form.identity,
+        frame: &form.frame.0,
+        channels: &form.channels,
+    })
+    .expect("encode");
+    let mut old = MAGIC.to_vec();
+    old.extend_from_slice(&body);
+    old.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
+    let as_written = rmp_serde::to_vec(&form.frame.0.as_slice()).expect("encode");
+    assert!(
+        matches!(as_written[0], 0x90..=0x9f | 0xdc | 0xdd),
+        "a slice is written as an array"
+    );
+    let copied = Frozen::from_vec(old).expect("integer frame reads");
+    assert_eq!(copied.frame_len(), form.frame.0.len());
+    assert_eq!(
+        Registry::global().thaw(copied).expect("thaws").name(),
+        "Double"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Identity mismatches
 // ---------------------------------------------------------------------------

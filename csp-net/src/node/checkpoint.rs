@@ -79,7 +79,7 @@ impl Inner {
         let file: File =
             rmp_serde::from_slice(body).map_err(|e| refuse(format!("damaged checkpoint: {e}")))?;
         let (pid, origin) = (Pid(file.pid), NodeId(file.origin));
-        let m = self.accept(pid, &file.frozen.0).map_err(refuse)?;
+        let m = self.accept(pid, file.frozen.0).map_err(refuse)?;
         self.start(pid, origin, m);
         self.moved(pid, origin, self.id);
         Ok(pid)

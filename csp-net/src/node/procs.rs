@@ -683,11 +683,12 @@ impl Inner {
         Ok(())
     }
 
-    pub(super) fn accept(&self, pid: Pid, bytes: &[u8]) -> Result<Movable, String> {
+    pub(super) fn accept(&self, pid: Pid, bytes: Vec<u8>) -> Result<Movable, String> {
         if self.table().running.contains_key(&pid) {
             return Err(format!("process {pid} already runs on this node"));
         }
-        let frozen = Frozen::from_bytes(bytes).map_err(|e| e.to_string())?;
+        // The frame stays in the buffer it came in (no copy).
+        let frozen = Frozen::from_vec(bytes).map_err(|e| e.to_string())?;
         let name = &frozen.identity().name;
         if let Some(ok) = &self.accept {
             if !ok.iter().any(|n| n == name) {
@@ -714,9 +715,10 @@ impl Inner {
                 fresh,
             } => {
                 let pid = Pid(pid);
+                let bytes = frozen.len();
                 let reply = match self
-                    .room_to_hold(peer, frozen.len())
-                    .and_then(|()| self.accept(pid, &frozen))
+                    .room_to_hold(peer, bytes)
+                    .and_then(|()| self.accept(pid, frozen))
                 {
                     Ok(movable) => {
                         info!(%pid, %peer, fresh, "process prepared");
@@ -726,7 +728,7 @@ impl Inner {
                                 pid,
                                 origin: NodeId(origin),
                                 movable,
-                                bytes: frozen.len(),
+                                bytes,
                             },
                         );
                         Msg::Prepared { token }

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::chanref::serde_bytes_compat::option::Ref;
 use super::chanref::{self, ChannelSnapshot};
+use super::frame_bytes::{Field, FrameBytes};
 use super::schema::{SchemaRecord, SchemaSource};
 use super::upgrade;
 use super::Migratable;
@@ -53,7 +54,7 @@ impl fmt::Display for Identity {
 /// A process stopped at a pause point, as bytes.
 pub struct Frozen {
     identity: Identity,
-    frame: Vec<u8>,
+    frame: FrameBytes,
     channels: Vec<ChannelSnapshot>,
     /// The layout the frame's bytes follow.
     schema: SchemaSource,
@@ -63,11 +64,11 @@ pub struct Frozen {
 }
 
 #[derive(Deserialize)]
-struct FileForm {
+struct FileForm<'a> {
     format: u32,
     identity: Identity,
-    #[serde(with = "chanref::serde_bytes_compat")]
-    frame: Vec<u8>,
+    #[serde(borrow)]
+    frame: Field<'a>,
     channels: Vec<ChannelSnapshot>,
     #[serde(default)]
     schema: SchemaSource,
@@ -160,6 +161,33 @@ impl From<io::Error> for ThawError {
     }
 }
 
+/// Checks a checkpoint's magic, checksum and format, and decodes its map.
+fn parse(b: &[u8]) -> Result<FileForm<'_>, ThawError> {
+    let rest = b
+        .strip_prefix(MAGIC.as_slice())
+        .ok_or_else(|| ThawError::Format("missing the CSPFRZ01 header".into()))?;
+    let split = rest
+        .len()
+        .checked_sub(4)
+        .ok_or_else(|| ThawError::Format("truncated: no checksum".into()))?;
+    let (body, crc) = rest.split_at(split);
+    let crc = u32::from_le_bytes(crc.try_into().expect("split at len - 4"));
+    if crc32fast::hash(body) != crc {
+        return Err(ThawError::Format(
+            "checksum mismatch: the checkpoint is damaged or truncated".into(),
+        ));
+    }
+    let form: FileForm<'_> =
+        rmp_serde::from_slice(body).map_err(|e| ThawError::Format(e.to_string()))?;
+    if !(OLDEST_FORMAT..=FORMAT).contains(&form.format) {
+        return Err(ThawError::Format(format!(
+            "format version {} (this build reads {OLDEST_FORMAT} to {FORMAT})",
+            form.format
+        )));
+    }
+    Ok(form)
+}
+
 impl fmt::Debug for Frozen {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Frozen")
@@ -181,7 +209,7 @@ impl Frozen {
         let bytes = bytes.map_err(|e| super::FreezeError::Serialize(e.to_string()))?;
         Ok(Frozen {
             identity: P::identity(),
-            frame: bytes,
+            frame: FrameBytes::own(bytes),
             channels: got.snapshots.into_values().flatten().collect(),
             schema: SchemaSource::Static(P::SCHEMA),
             keep: got.keep,
@@ -280,33 +308,32 @@ impl Frozen {
 
     /// Decodes what [`Frozen::to_bytes`] made.
     pub fn from_bytes(b: &[u8]) -> Result<Frozen, ThawError> {
-        let rest = b
-            .strip_prefix(MAGIC.as_slice())
-            .ok_or_else(|| ThawError::Format("missing the CSPFRZ01 header".into()))?;
-        let split = rest
-            .len()
-            .checked_sub(4)
-            .ok_or_else(|| ThawError::Format("truncated: no checksum".into()))?;
-        let (body, crc) = rest.split_at(split);
-        let crc = u32::from_le_bytes(crc.try_into().expect("split at len - 4"));
-        if crc32fast::hash(body) != crc {
-            return Err(ThawError::Format(
-                "checksum mismatch: the checkpoint is damaged or truncated".into(),
-            ));
-        }
-        let form: FileForm =
-            rmp_serde::from_slice(body).map_err(|e| ThawError::Format(e.to_string()))?;
-        if !(OLDEST_FORMAT..=FORMAT).contains(&form.format) {
-            return Err(ThawError::Format(format!(
-                "format version {} (this build reads {OLDEST_FORMAT} to {FORMAT})",
-                form.format
-            )));
-        }
+        let form = parse(b)?;
         Ok(Frozen {
             identity: form.identity,
-            frame: form.frame,
+            frame: FrameBytes::own(form.frame.into_vec()),
             channels: form.channels,
             schema: form.schema,
+            keep: Vec::new(),
+        })
+    }
+
+    /// [`Frozen::from_bytes`] from a buffer it may keep: the frame is not
+    /// copied out of it (a large frame arriving from the network or a file
+    /// costs no second allocation).
+    pub fn from_vec(b: Vec<u8>) -> Result<Frozen, ThawError> {
+        let form = parse(&b)?;
+        let at = form.frame.range_in(&b);
+        let (identity, channels, schema) = (form.identity, form.channels, form.schema);
+        let frame = match (at, form.frame) {
+            (Some(at), _) => FrameBytes::within(b, at),
+            (None, field) => FrameBytes::own(field.into_vec()),
+        };
+        Ok(Frozen {
+            identity,
+            frame,
+            channels,
+            schema,
             keep: Vec::new(),
         })
     }
@@ -326,6 +353,6 @@ impl Frozen {
                 "checkpoint larger than the {limit}-byte limit"
             )));
         }
-        Frozen::from_bytes(&buf)
+        Frozen::from_vec(buf)
     }
 }

@@ -38,6 +38,7 @@
 //! serde's default: wrap it with [`serde_bytes`] to get the same.
 
 pub(crate) mod chanref;
+mod frame_bytes;
 mod frozen;
 mod handle;
 pub mod link;
