@@ -273,15 +273,32 @@ pub enum Msg {
 }
 
 impl Msg {
-    /// Bytes of the opaque payload the message carries (a value, a frozen
-    /// process), so its frame can be allocated once at about its size.
+    /// The size of the message's one large field (a value, a frozen
+    /// process), 0 if it has none.
     pub fn payload_len(&self) -> usize {
+        self.payload().map_or(0, <[u8]>::len)
+    }
+
+    /// The message's one large field (a value, a frozen process), if any.
+    pub fn payload(&self) -> Option<&[u8]> {
         match self {
             Msg::Value { bytes, .. } | Msg::Return { bytes, .. } | Msg::Deliver { bytes, .. } => {
-                bytes.len()
+                Some(bytes)
             }
-            Msg::Prepare { frozen, .. } => frozen.len(),
-            _ => 0,
+            Msg::Prepare { frozen, .. } => Some(frozen),
+            _ => None,
+        }
+    }
+
+    /// Takes the large field out (empty if none), once the message is
+    /// encoded around it.
+    pub fn take_payload(&mut self) -> Vec<u8> {
+        match self {
+            Msg::Value { bytes, .. } | Msg::Return { bytes, .. } | Msg::Deliver { bytes, .. } => {
+                std::mem::take(bytes)
+            }
+            Msg::Prepare { frozen, .. } => std::mem::take(frozen),
+            _ => Vec::new(),
         }
     }
 

@@ -21,7 +21,7 @@ use tokio::sync::Notify;
 use tracing::{debug, info, warn, Instrument};
 
 use super::errors::NodeError;
-use super::net::Outbox;
+use super::net::{Frame, Outbox};
 use super::Inner;
 use crate::proto::Msg;
 use crate::wire::{
@@ -241,19 +241,25 @@ async fn writer<W: AsyncWrite + Unpin>(
         let first = match tokio::time::timeout(beat, outbox.recv()).await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(_) => beat_frame.clone(),
+            Err(_) => Frame::whole(beat_frame.clone()),
         };
         out.clear();
         let mut next = Some(first);
         while let Some(f) = next.take() {
             if f.len() >= WRITE_BATCH {
                 // What is batched goes first, then the large frame as is.
-                if !(flush(&mut wr, &out, &stall).await && flush(&mut wr, &f, &stall).await) {
+                if !(flush(&mut wr, &out, &stall).await
+                    && flush(&mut wr, &f.head, &stall).await
+                    && flush(&mut wr, &f.body, &stall).await
+                    && flush(&mut wr, &f.tail, &stall).await)
+                {
                     break 'conn;
                 }
                 out.clear();
             } else {
-                out.extend_from_slice(&f);
+                for part in [&f.head, &f.body, &f.tail] {
+                    out.extend_from_slice(part);
+                }
             }
             if out.len() < WRITE_BATCH {
                 next = outbox.try_recv();

@@ -20,26 +20,73 @@ use tracing::warn;
 
 use crate::chan::Net;
 use crate::proto::Msg;
-use crate::wire::encode_msg;
+use crate::wire::{encode_msg, encode_msg_split, SplitFrame};
 use crate::NodeId;
+
+/// A payload this large is not copied into its message's frame: the
+/// frame is queued in three parts around it (see [`Frame`]).
+const SPLIT_AT: usize = 256 * 1024;
+
+/// One encoded frame as queued: its bytes are `head`, `body`, `tail` in
+/// that order. A frame carrying a large value or frozen process has that
+/// payload as `body`, moved out of its message rather than copied (a copy
+/// into a fresh allocation costs as much as the send, in page faults);
+/// every other frame is all `head`.
+pub(crate) struct Frame {
+    pub(crate) head: Vec<u8>,
+    pub(crate) body: Vec<u8>,
+    pub(crate) tail: Vec<u8>,
+}
+
+impl Frame {
+    /// A frame in one buffer.
+    pub(crate) fn whole(bytes: Vec<u8>) -> Frame {
+        Frame {
+            head: bytes,
+            body: Vec::new(),
+            tail: Vec::new(),
+        }
+    }
+
+    /// Its size in bytes.
+    pub(crate) fn len(&self) -> usize {
+        self.head.len() + self.body.len() + self.tail.len()
+    }
+
+    /// `msg` encoded, its payload split out if it is large.
+    fn of(mut msg: Msg) -> Result<Frame, crate::wire::WireError> {
+        let split = match msg.payload() {
+            Some(p) if p.len() >= SPLIT_AT => encode_msg_split(&msg, p)?,
+            _ => None,
+        };
+        if let Some(SplitFrame { head, tail }) = split {
+            let body = msg.take_payload();
+            return Ok(Frame { head, body, tail });
+        }
+        // Allocated once, at about the message's size.
+        let mut bytes = Vec::with_capacity(msg.payload_len() + 128);
+        encode_msg(&msg, &mut bytes)?;
+        Ok(Frame::whole(bytes))
+    }
+}
 
 /// What the writer of one connection drains: encoded frames, and the count
 /// of their bytes still queued (the writer subtracts what it takes).
 pub(crate) struct Outbox {
-    pub(crate) rx: mpsc::UnboundedReceiver<Vec<u8>>,
+    pub(crate) rx: mpsc::UnboundedReceiver<Frame>,
     pub(crate) queued: Arc<AtomicUsize>,
 }
 
 impl Outbox {
     /// The next frame, waiting for one; `None` once the peer is forgotten.
-    pub(crate) async fn recv(&mut self) -> Option<Vec<u8>> {
+    pub(crate) async fn recv(&mut self) -> Option<Frame> {
         let f = self.rx.recv().await?;
         self.queued.fetch_sub(f.len(), Ordering::AcqRel);
         Some(f)
     }
 
     /// The next frame if one is queued.
-    pub(crate) fn try_recv(&mut self) -> Option<Vec<u8>> {
+    pub(crate) fn try_recv(&mut self) -> Option<Frame> {
         let f = self.rx.try_recv().ok()?;
         self.queued.fetch_sub(f.len(), Ordering::AcqRel);
         Some(f)
@@ -48,7 +95,7 @@ impl Outbox {
 
 struct Peer {
     name: String,
-    tx: mpsc::UnboundedSender<Vec<u8>>,
+    tx: mpsc::UnboundedSender<Frame>,
     queued: Arc<AtomicUsize>,
     /// Which connection (a node reconnecting gets a new one).
     conn: u64,
@@ -162,14 +209,15 @@ impl NodeNet {
     /// Queues `msg` for `node`; false if it is not connected, or if its
     /// queue is over the limit (the connection is then being closed).
     pub(crate) fn send_to(&self, node: NodeId, msg: Msg) -> bool {
-        // A large value or frame is copied once into a frame allocated
-        // at its size, not through a doubling buffer.
-        let mut frame = Vec::with_capacity(msg.payload_len() + 128);
-        if let Err(e) = encode_msg(&msg, &mut frame) {
-            // Ours to fix, not the peer's: the message cannot be sent.
-            warn!(peer = %node, kind = msg.kind(), "cannot encode a message, dropped: {e}");
-            return true;
-        }
+        let kind = msg.kind();
+        let frame = match Frame::of(msg) {
+            Ok(f) => f,
+            Err(e) => {
+                // Ours to fix, not the peer's: the message cannot be sent.
+                warn!(peer = %node, kind, "cannot encode a message, dropped: {e}");
+                return true;
+            }
+        };
         let g = self.lock();
         let Some(p) = g.0.get(&node) else {
             return false;

@@ -19,7 +19,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::error::{sanitize, WireError};
-use super::frame::{begin_frame, finish_frame};
+use super::frame::{begin_frame, finish_frame, HEADER_LEN};
 use super::skip::value_len;
 
 /// How deeply arrays and maps may nest in a decoded message.
@@ -42,6 +42,69 @@ pub fn encode_msg<M: Serialize + ?Sized>(m: &M, out: &mut Vec<u8>) -> Result<(),
         return Err(WireError::Encode(e.to_string()));
     }
     finish_frame(out, start)
+}
+
+/// A frame encoded around a large byte field it does not copy: the frame
+/// is `head`, then the field's bytes, then `tail`.
+#[derive(Debug)]
+pub struct SplitFrame {
+    /// The frame header and the encoding up to the field's bytes.
+    pub head: Vec<u8>,
+    /// The encoding after them.
+    pub tail: Vec<u8>,
+}
+
+/// [`encode_msg`] for a message holding `big` (a byte field, encoded as a
+/// bin), leaving `big`'s bytes out of the buffer: the same frame, without
+/// copying a large value or frozen process into it. `None` if the
+/// encoder did not write `big` in one piece (then use [`encode_msg`]).
+pub fn encode_msg_split<M: Serialize + ?Sized>(
+    m: &M,
+    big: &[u8],
+) -> Result<Option<SplitFrame>, WireError> {
+    let mut w = Splitter {
+        out: Vec::with_capacity(128),
+        big,
+        at: None,
+    };
+    let start = begin_frame(&mut w.out);
+    rmp_serde::encode::write_named(&mut w, m).map_err(|e| WireError::Encode(e.to_string()))?;
+    let Some(at) = w.at else { return Ok(None) };
+    let mut head = w.out;
+    let tail = head.split_off(at);
+    // The header counts the bytes left out.
+    let len = head.len() - start - HEADER_LEN + big.len() + tail.len();
+    let header = u32::try_from(len).map_err(|_| WireError::FrameTooLarge {
+        len,
+        max: u32::MAX as usize,
+    })?;
+    head[start..start + HEADER_LEN].copy_from_slice(&header.to_be_bytes());
+    Ok(Some(SplitFrame { head, tail }))
+}
+
+/// A writer that notes where `big` is written instead of copying it.
+struct Splitter<'a> {
+    out: Vec<u8>,
+    big: &'a [u8],
+    at: Option<usize>,
+}
+
+impl std::io::Write for Splitter<'_> {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.write_all(b)?;
+        Ok(b.len())
+    }
+    fn write_all(&mut self, b: &[u8]) -> std::io::Result<()> {
+        if self.at.is_none() && std::ptr::eq(b, self.big) {
+            self.at = Some(self.out.len());
+        } else {
+            self.out.extend_from_slice(b);
+        }
+        Ok(())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Decodes one frame's payload as exactly one message of type `M`.
@@ -236,5 +299,43 @@ mod tests {
         };
         assert!(!m.contains('\n'));
         assert!(m.len() < 2_000, "{} bytes", m.len());
+    }
+
+    #[test]
+    fn a_split_frame_is_the_frame_without_the_copy() {
+        use crate::proto::Msg;
+        for n in [1, 300, 70_000, 300_000] {
+            let payload: Vec<u8> = (0..n).map(|i| (i % 251) as u8).collect();
+            let msgs = [
+                Msg::Prepare {
+                    token: 7,
+                    pid: 1 << 40,
+                    origin: 3,
+                    frozen: payload.clone(),
+                    fresh: true,
+                },
+                Msg::Value {
+                    chan: 9,
+                    proxy: 2,
+                    bytes: payload.clone(),
+                    token: Some(5),
+                },
+            ];
+            for m in msgs {
+                let mut whole = Vec::new();
+                encode_msg(&m, &mut whole).unwrap();
+                let p = m.payload().unwrap();
+                let split = encode_msg_split(&m, p)
+                    .unwrap()
+                    .expect("written in one piece");
+                let joined = [&split.head[..], p, &split.tail[..]].concat();
+                assert_eq!(joined, whole, "{} bytes", n);
+                let back: Msg = decode_msg(&joined[HEADER_LEN..]).unwrap();
+                assert_eq!(back.payload(), Some(&payload[..]));
+            }
+        }
+        // Bytes the message does not hold are never found in it.
+        let m = Msg::Sync { token: 1 };
+        assert!(encode_msg_split(&m, &[1, 2, 3]).unwrap().is_none());
     }
 }

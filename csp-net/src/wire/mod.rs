@@ -45,7 +45,7 @@ mod frame;
 mod handshake;
 mod skip;
 
-pub use codec::{decode_msg, encode_msg, MAX_DEPTH};
+pub use codec::{decode_msg, encode_msg, encode_msg_split, SplitFrame, MAX_DEPTH};
 pub(crate) use error::sanitize as sanitize_text;
 pub use error::{HandshakeError, WireError};
 pub use frame::{encode_frame, FrameDecoder, HEADER_LEN};
