@@ -328,17 +328,39 @@ pub(crate) fn race_stats(cfg: &Config, field: &mut [Contender<'_>]) -> Vec<Stats
 }
 
 /// Grows `n` until a run takes a measurable share of `target`, then scales
-/// it to `target`.
+/// it to `target`, and checks the estimate at its own size: one run slowed
+/// by a hiccup (page faults, another process, a node's first connection)
+/// would otherwise fix far too few iterations for the whole race, and a
+/// contender with a fixed cost per run (the net benchmark's sessions: a
+/// few round trips) would then measure mostly that cost (seen: a 20x
+/// slower remote stream in one run of six).
 fn calibrate(target: Duration, run: &mut Runner<'_>) -> u64 {
     let mut n: u64 = 1;
     loop {
         let took = run(n).max(Duration::from_nanos(1));
         if took >= target / 8 || n >= 1 << 40 {
-            let scaled = n as f64 * target.as_secs_f64() / took.as_secs_f64();
-            return (scaled.ceil() as u64).max(1);
+            break;
         }
         n *= if took < target / 100 { 10 } else { 2 };
     }
+    let mut n = scaled(n, run(n), target);
+    for _ in 0..3 {
+        let took = run(n);
+        if took >= target / 2 {
+            break;
+        }
+        // Too short: the first estimate was slowed. Grow, at most 100x
+        // a step.
+        n = scaled(n, took, target).min(n.saturating_mul(100));
+    }
+    n
+}
+
+/// `n` iterations that took `took`, scaled to take `target`.
+fn scaled(n: u64, took: Duration, target: Duration) -> u64 {
+    let took = took.max(Duration::from_nanos(1));
+    let s = n as f64 * target.as_secs_f64() / took.as_secs_f64();
+    (s.ceil() as u64).clamp(1, 1 << 40)
 }
 
 /// The csp row a peer's row is compared with: same bench, variant and
