@@ -135,7 +135,10 @@ impl FrameDecoder {
         if self.failed.is_some() || bytes.is_empty() {
             return;
         }
-        self.read_into(bytes.len()).extend_from_slice(bytes);
+        self.release_if_empty();
+        self.compact();
+        self.reserve_for(bytes.len());
+        self.buf.extend_from_slice(bytes);
         self.filled();
     }
 
@@ -153,9 +156,17 @@ impl FrameDecoder {
         self.compact();
         // Room already there is used as it is: growing for a whole chunk
         // behind a few buffered bytes would take the buffer past its idle
-        // size, and it would be reallocated on every read.
-        if self.buf.capacity() - self.buf.len() < MIN_READ.min(chunk) {
-            self.reserve_for(chunk);
+        // size, and it would be reallocated on every read; and room for
+        // the rest of a large frame must not be regrown (copying all of it)
+        // to read its last few bytes.
+        let missing = match self.frame_len() {
+            Ok(Some(len)) => (self.pos + HEADER_LEN)
+                .saturating_add(len)
+                .saturating_sub(self.buf.len()),
+            _ => usize::MAX,
+        };
+        if self.buf.capacity() - self.buf.len() < MIN_READ.min(chunk).min(missing) {
+            self.reserve_for(chunk.min(missing));
         }
         &mut self.buf
     }
@@ -508,5 +519,32 @@ mod tests {
         d.filled();
         assert_eq!(d.buffered(), 0);
         assert_eq!(d.next_frame_ref(), Err(e));
+    }
+
+    /// Reads as a socket does: up to the room the decoder gives.
+    fn read_like_a_socket(d: &mut FrameDecoder, stream: &mut &[u8], chunk: usize) {
+        let buf = d.read_into(chunk);
+        let n = (buf.capacity() - buf.len()).min(stream.len());
+        buf.extend_from_slice(&stream[..n]);
+        *stream = &stream[n..];
+        d.filled();
+    }
+
+    #[test]
+    fn a_large_frame_read_directly_is_never_regrown_past_its_end() {
+        for len in [70_000, 200_000, 1 << 20, (1 << 20) + 4093] {
+            let bytes = frames_of(&[&vec![3; len]]);
+            let mut d = FrameDecoder::new(2 << 20);
+            let mut stream = &bytes[..];
+            while !stream.is_empty() {
+                read_like_a_socket(&mut d, &mut stream, 64 * 1024);
+                assert!(
+                    d.buf.capacity() <= HEADER_LEN + len,
+                    "{len}: capacity {} past the frame's end",
+                    d.buf.capacity()
+                );
+            }
+            assert_eq!(d.next_frame_ref().unwrap().map(<[u8]>::len), Some(len));
+        }
     }
 }
