@@ -183,3 +183,37 @@ fn cut_before_committed_is_sent() {
 fn cut_when_committed_arrives() {
     case(false, Receive("Committed"), Cut, Destination);
 }
+
+/// The origin learns that a process came back to it from the move itself:
+/// a source that dies just after the commit, before it could have told
+/// anyone, must not fail the join handle of a process that runs at its
+/// origin. (Before, the source sent the origin a `Moved` after the commit;
+/// dying instead, it left the handle pointing at itself.)
+#[test]
+fn source_dying_after_a_move_home_leaves_the_join_handle_alone() {
+    let rt = rt::rt();
+    rt.block_on(async {
+        let cl = cluster().await;
+        let (tx, rx) = channel::<u64>();
+        let (otx, orx) = channel::<u64>();
+        let h = cl.a.spawn(running_total(rx, otx));
+        let mut total = 0;
+        feed(&tx, &orx, 1, 5, &mut total).await;
+        cl.a.migrate(h.pid(), cl.b.id()).await.expect("a to b");
+        feed(&tx, &orx, 6, 10, &mut total).await;
+        // Would fire if b told a where the process went after the commit.
+        cl.b.inject_fault(Send("Moved"), Die);
+        let back = cl.b.migrate(h.pid(), cl.a.id()).await;
+        assert!(back.is_ok(), "b to a: {back:?}");
+        cl.b.shutdown();
+        while cl.a.peers().iter().any(|(id, _)| *id == cl.b.id()) {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(where_is(&cl, &h), (true, false));
+        feed(&tx, &orx, 11, 20, &mut total).await;
+        drop(tx);
+        assert_eq!(h.join().await, Ok(total));
+        cl.a.shutdown();
+        cl.c.shutdown();
+    });
+}

@@ -231,12 +231,19 @@ impl Inner {
     }
 
     /// Notes that `pid` now runs on `node`, here or at its origin.
+    ///
+    /// An origin that `node` is learns it from the commit itself (see the
+    /// `Commit` handler): told afterwards, by a message from the source,
+    /// it could hear it too late (the process already moved on, and the
+    /// late news would point its join handle back at itself) or never (a
+    /// source lost just after the commit would fail the handle of a
+    /// process running at its origin).
     pub(super) fn moved(&self, pid: Pid, origin: NodeId, node: NodeId) {
         if origin == self.id {
             if let Some(j) = self.table().joins.get_mut(&pid) {
                 j.1 = node;
             }
-        } else {
+        } else if origin != node {
             self.send(
                 origin,
                 Msg::Moved {
@@ -745,6 +752,9 @@ impl Inner {
                 let Some(h) = held else {
                     return Err(format!("commit of unknown move {token}"));
                 };
+                if h.origin == self.id {
+                    self.moved(h.pid, h.origin, self.id);
+                }
                 self.start(h.pid, h.origin, h.movable);
                 self.send(peer, Msg::Committed { token });
             }
