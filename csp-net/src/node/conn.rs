@@ -21,7 +21,7 @@ use tokio::sync::Notify;
 use tracing::{debug, info, warn, Instrument};
 
 use super::errors::NodeError;
-use super::net::{Frame, Outbox};
+use super::net::{Frame, Outbox, WRITE_BATCH};
 use super::Inner;
 use crate::proto::Msg;
 use crate::wire::{
@@ -31,8 +31,6 @@ use crate::wire::{
 use crate::NodeId;
 
 const READ_CHUNK: usize = 64 * 1024;
-/// The writer flushes once it has this much, even if more is queued.
-const WRITE_BATCH: usize = 256 * 1024;
 
 /// Authenticates a fresh connection (TLS first, if the node has it, then
 /// the secret handshake), all within the handshake timeout, and starts

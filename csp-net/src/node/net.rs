@@ -23,9 +23,12 @@ use crate::proto::Msg;
 use crate::wire::{encode_msg, encode_msg_split, SplitFrame};
 use crate::NodeId;
 
-/// A payload this large is not copied into its message's frame: the
-/// frame is queued in three parts around it (see [`Frame`]).
-const SPLIT_AT: usize = 256 * 1024;
+/// The writer batches frames up to this many bytes; a frame this large or
+/// larger is written from its own buffers. So a payload this large is not
+/// copied into its message's frame either: the frame is queued in three
+/// parts around it (see [`Frame`]); a smaller one would be copied into the
+/// writer's batch anyway.
+pub(crate) const WRITE_BATCH: usize = 256 * 1024;
 
 /// One encoded frame as queued: its bytes are `head`, `body`, `tail` in
 /// that order. A frame carrying a large value or frozen process has that
@@ -56,7 +59,7 @@ impl Frame {
     /// `msg` encoded, its payload split out if it is large.
     fn of(mut msg: Msg) -> Result<Frame, crate::wire::WireError> {
         let split = match msg.payload() {
-            Some(p) if p.len() >= SPLIT_AT => encode_msg_split(&msg, p)?,
+            Some(p) if p.len() >= WRITE_BATCH => encode_msg_split(&msg, p)?,
             _ => None,
         };
         if let Some(SplitFrame { head, tail }) = split {
