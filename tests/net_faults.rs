@@ -79,16 +79,22 @@ fn where_is(cl: &Cluster, h: &Spawned<u64>) -> (bool, bool) {
     (on(&cl.a), on(&cl.b))
 }
 
+/// Starts `running_total` on `a` from `c`: its input, its output, its
+/// handle.
+async fn total_on_a(cl: &Cluster) -> (Sender<u64>, Receiver<u64>, Spawned<u64>) {
+    let (tx, rx) = channel::<u64>();
+    let (otx, orx) = channel::<u64>();
+    match cl.c.spawn_on(cl.a.id(), running_total(rx, otx)).await {
+        Ok(h) => (tx, orx, h),
+        Err(e) => panic!("spawn_on: {e}"),
+    }
+}
+
 fn case(fault_on_dest: bool, at: FaultAt, act: FaultDo, expect: Expect) {
     let rt = rt::rt();
     rt.block_on(async {
         let cl = cluster().await;
-        let (tx, rx) = channel::<u64>();
-        let (otx, orx) = channel::<u64>();
-        let h = match cl.c.spawn_on(cl.a.id(), running_total(rx, otx)).await {
-            Ok(h) => h,
-            Err(e) => panic!("spawn_on: {e}"),
-        };
+        let (tx, orx, h) = total_on_a(&cl).await;
         let mut total = 0;
         feed(&tx, &orx, 1, 10, &mut total).await;
 
@@ -132,7 +138,7 @@ fn case(fault_on_dest: bool, at: FaultAt, act: FaultDo, expect: Expect) {
 
 use Expect::*;
 use FaultAt::{Receive, Send};
-use FaultDo::{Cut, Die};
+use FaultDo::{Cut, Die, Hold};
 
 #[test]
 fn cut_before_prepare_is_sent() {
@@ -211,6 +217,41 @@ fn source_dying_after_a_move_home_leaves_the_join_handle_alone() {
         }
         assert_eq!(where_is(&cl, &h), (true, false));
         feed(&tx, &orx, 11, 20, &mut total).await;
+        drop(tx);
+        assert_eq!(h.join().await, Ok(total));
+        cl.a.shutdown();
+        cl.c.shutdown();
+    });
+}
+
+/// Two moves in a row tell the origin (`c`) from two sources, over two
+/// connections, so the notes can cross. Here `a`'s note of the move to
+/// `b` is held back until after `b`'s note of the move back to `a`. The
+/// stale note must not point the join handle at `b`: if it did, losing
+/// `b` would fail the handle of a process that runs on, on `a`.
+#[test]
+fn a_stale_moved_note_does_not_redirect_the_join_handle() {
+    let rt = rt::rt();
+    rt.block_on(async {
+        let cl = cluster().await;
+        let (tx, orx, h) = total_on_a(&cl).await;
+        let mut total = 0;
+        feed(&tx, &orx, 1, 5, &mut total).await;
+        cl.a.inject_fault(Send("Moved"), Hold);
+        cl.a.migrate(h.pid(), cl.b.id()).await.expect("a to b");
+        feed(&tx, &orx, 6, 10, &mut total).await;
+        // Hold b's note too, so that c handles it first, for certain.
+        cl.b.inject_fault(Send("Moved"), Hold);
+        cl.b.migrate(h.pid(), cl.a.id()).await.expect("b to a");
+        feed(&tx, &orx, 11, 15, &mut total).await;
+        cl.b.release_held().await;
+        cl.a.release_held().await;
+        assert_eq!(where_is(&cl, &h), (true, false));
+        cl.b.shutdown();
+        while cl.c.peers().iter().any(|(id, _)| *id == cl.b.id()) {
+            tokio::task::yield_now().await;
+        }
+        feed(&tx, &orx, 16, 20, &mut total).await;
         drop(tx);
         assert_eq!(h.join().await, Ok(total));
         cl.a.shutdown();

@@ -138,7 +138,11 @@
 //! silent, after [`Limits::peer_timeout`] (3 s by default; heartbeats
 //! every [`Limits::heartbeat`]). Then channel ends homed there report
 //! closed, moves to it roll back, and join handles of processes that ran
-//! there report [`ProcessError::Lost`].
+//! there report [`ProcessError::Lost`]. A handle stays at the process's
+//! origin, which learns where the process runs from a `Moved` note sent
+//! by each move's source (or from the commit, when it is the
+//! destination); notes of two moves can arrive in either order, so each
+//! carries the process's move count and the origin keeps the highest.
 //!
 //! A peer is untrusted input, and what it can make a node hold is bounded:
 //! one frame at most [`Limits::max_frame`] (checked before allocating);

@@ -207,6 +207,8 @@ pub enum Msg {
         /// The node holding the process's join handle: the result goes
         /// there, wherever the process finishes.
         origin: u64,
+        /// The process's move count once this move commits (see `Moved`).
+        moves: u64,
         /// `Frozen::to_bytes`.
         #[serde(with = "csp::migrate::serde_bytes")]
         frozen: Vec<u8>,
@@ -247,6 +249,10 @@ pub enum Msg {
         pid: u64,
         /// Where it runs now.
         node: u64,
+        /// The process's move count with this move: notes of two moves
+        /// come from two sources and can cross, so the origin keeps the
+        /// highest.
+        moves: u64,
     },
     /// An operator's request; answered with `AdminReply` of the same token.
     Admin {

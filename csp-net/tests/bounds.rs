@@ -130,6 +130,7 @@ fn uncommitted_moves_past_the_limit_are_refused() {
             token,
             pid: 1000 + token,
             origin: me.0,
+            moves: 0,
             frozen: frozen.clone(),
             fresh: true,
         };

@@ -23,6 +23,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::errors::{MigrateError, Pid};
+use super::joins::Lineage;
 use super::Inner;
 use crate::proto::ByteBuf;
 use crate::NodeId;
@@ -33,12 +34,15 @@ const MAGIC: &[u8; 8] = b"CSPNCK01";
 struct File {
     pid: u64,
     origin: u64,
+    /// Absent in checkpoints from before move counts (read as 0).
+    #[serde(default)]
+    moves: u64,
     frozen: ByteBuf,
 }
 
 impl Inner {
     pub(super) async fn checkpoint(&self, pid: Pid) -> Result<Vec<u8>, MigrateError> {
-        let (stopper, origin) = self.claim(pid)?;
+        let (stopper, lineage) = self.claim(pid)?;
         let mut m = match stopper.stop().await {
             Ok(m) => m,
             Err(e) => {
@@ -51,7 +55,8 @@ impl Inner {
                 self.forget(pid);
                 let file = File {
                     pid: pid.0,
-                    origin: origin.0,
+                    origin: lineage.origin.0,
+                    moves: lineage.moves,
                     frozen: ByteBuf(frozen.to_bytes()),
                 };
                 let mut out = MAGIC.to_vec();
@@ -62,7 +67,7 @@ impl Inner {
             Err(e) => {
                 // Still settled and intact: it carries on here.
                 self.forget(pid);
-                self.start(pid, origin, m);
+                self.start(pid, lineage, m);
                 Err(MigrateError::Freeze(e.to_string()))
             }
         }
@@ -78,10 +83,16 @@ impl Inner {
             .ok_or_else(|| refuse("not a csp-net checkpoint (no CSPNCK01 header)".into()))?;
         let file: File =
             rmp_serde::from_slice(body).map_err(|e| refuse(format!("damaged checkpoint: {e}")))?;
-        let (pid, origin) = (Pid(file.pid), NodeId(file.origin));
+        let pid = Pid(file.pid);
+        // Restoring is a move: its news outranks any from before.
+        let lineage = Lineage {
+            origin: NodeId(file.origin),
+            moves: file.moves,
+        }
+        .next();
         let m = self.accept(pid, file.frozen.0).map_err(refuse)?;
-        self.start(pid, origin, m);
-        self.moved(pid, origin, self.id);
+        self.start(pid, lineage, m);
+        self.moved(pid, lineage, self.id);
         Ok(pid)
     }
 }

@@ -17,6 +17,7 @@ mod checkpoint;
 mod conn;
 mod errors;
 mod fault;
+mod joins;
 mod net;
 mod procs;
 mod tls;
@@ -310,6 +311,10 @@ impl Inner {
             match act {
                 fault::FaultDo::Cut => self.net.cut(peer),
                 fault::FaultDo::Die => self.shutdown(),
+                fault::FaultDo::Hold => {
+                    self.faults.hold(peer, msg);
+                    return true;
+                }
             }
             return false;
         }
@@ -507,5 +512,20 @@ impl Node {
     #[doc(hidden)]
     pub fn inject_fault(&self, at: FaultAt, act: FaultDo) {
         self.0.faults.arm(at, act);
+    }
+
+    /// Sends the messages a [`FaultDo::Hold`] kept back (tests only), and
+    /// returns once each peer has handled its.
+    #[doc(hidden)]
+    pub async fn release_held(&self) {
+        let mut peers = Vec::new();
+        for (peer, msg) in self.0.faults.release() {
+            self.0.net.send_to(peer, msg);
+            peers.push(peer);
+        }
+        for peer in peers {
+            // Best effort: a peer gone since has nothing to handle.
+            let _ = self.0.sync(peer).await;
+        }
     }
 }

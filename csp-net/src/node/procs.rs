@@ -42,6 +42,7 @@ use tokio::sync::oneshot;
 use tracing::{info, info_span, warn, Instrument};
 
 use super::errors::{MigrateError, MigrationReport, Pid, ProcessError};
+use super::joins::{Joins, Lineage, Outcome};
 use super::Inner;
 use crate::chan::Exported;
 use crate::proto::{ByteBuf, Msg};
@@ -69,7 +70,7 @@ pub(super) enum Reply {
 
 struct Entry {
     name: String,
-    origin: NodeId,
+    lineage: Lineage,
     stopper: Stopper,
     abort: tokio::task::AbortHandle,
     moving: bool,
@@ -77,22 +78,18 @@ struct Entry {
 
 struct Held {
     pid: Pid,
-    origin: NodeId,
+    lineage: Lineage,
     movable: Movable,
     /// The size of the frame it came in, counted against
     /// [`Limits::held_moves`](super::Limits).
     bytes: usize,
 }
 
-type ResultTx = oneshot::Sender<Result<Vec<u8>, ProcessError>>;
-
 #[derive(Default)]
 pub(super) struct Table {
     running: HashMap<Pid, Entry>,
-    /// Join handles held on this node, by pid, with where the process
-    /// last ran as far as this node knows (a handle fails when that node
-    /// is lost).
-    joins: HashMap<Pid, (ResultTx, NodeId)>,
+    /// Join handles held on this node.
+    joins: Joins,
     /// Processes prepared here, waiting for their source's commit.
     held: HashMap<(NodeId, u64), Held>,
     /// Answers awaited, by token.
@@ -125,7 +122,7 @@ pub struct ProcessInfo {
 #[derive(Debug)]
 pub struct Spawned<T> {
     pid: Pid,
-    rx: oneshot::Receiver<Result<Vec<u8>, ProcessError>>,
+    rx: oneshot::Receiver<Outcome>,
     node: Weak<Inner>,
     _t: PhantomData<fn() -> T>,
 }
@@ -215,22 +212,14 @@ impl Inner {
         P: Migratable,
     {
         let pid = Pid::random();
-        let rx = self.expect_result(pid, self.id);
-        self.start(pid, self.id, Movable::new(p));
+        let rx = self.table().joins.expect(pid, self.id);
+        self.start(pid, Lineage::born(self.id), Movable::new(p));
         self.spawned(pid, rx)
     }
 
-    fn expect_result(
-        &self,
-        pid: Pid,
-        at: NodeId,
-    ) -> oneshot::Receiver<Result<Vec<u8>, ProcessError>> {
-        let (tx, rx) = oneshot::channel();
-        self.table().joins.insert(pid, (tx, at));
-        rx
-    }
-
-    /// Notes that `pid` now runs on `node`, here or at its origin.
+    /// Notes that `pid`, of `lineage` (counting the move that took it
+    /// there), now runs on `node`: here if this is its origin, else in a
+    /// `Moved` to the origin.
     ///
     /// An origin that `node` is learns it from the commit itself (see the
     /// `Commit` handler): told afterwards, by a message from the source,
@@ -238,27 +227,22 @@ impl Inner {
     /// late news would point its join handle back at itself) or never (a
     /// source lost just after the commit would fail the handle of a
     /// process running at its origin).
-    pub(super) fn moved(&self, pid: Pid, origin: NodeId, node: NodeId) {
-        if origin == self.id {
-            if let Some(j) = self.table().joins.get_mut(&pid) {
-                j.1 = node;
-            }
-        } else if origin != node {
+    pub(super) fn moved(&self, pid: Pid, lineage: Lineage, node: NodeId) {
+        if lineage.origin == self.id {
+            self.table().joins.moved(pid, node, lineage.moves);
+        } else if lineage.origin != node {
             self.send(
-                origin,
+                lineage.origin,
                 Msg::Moved {
                     pid: pid.0,
                     node: node.0,
+                    moves: lineage.moves,
                 },
             );
         }
     }
 
-    fn spawned<T>(
-        &self,
-        pid: Pid,
-        rx: oneshot::Receiver<Result<Vec<u8>, ProcessError>>,
-    ) -> Spawned<T> {
+    fn spawned<T>(&self, pid: Pid, rx: oneshot::Receiver<Outcome>) -> Spawned<T> {
         Spawned {
             pid,
             rx,
@@ -267,8 +251,9 @@ impl Inner {
         }
     }
 
-    /// Runs `m` here as process `pid`, and reports its result to `origin`.
-    pub(super) fn start(&self, pid: Pid, origin: NodeId, m: Movable) {
+    /// Runs `m` here as process `pid`, and reports its result to its
+    /// lineage's origin.
+    pub(super) fn start(&self, pid: Pid, lineage: Lineage, m: Movable) {
         let name = m.identity().name;
         let host: Arc<dyn Host> = Arc::new(NodeHost {
             node: self.me.clone(),
@@ -280,7 +265,7 @@ impl Inner {
             pid,
             Entry {
                 name,
-                origin,
+                lineage,
                 stopper: h.stopper(),
                 abort: h.abort_handle(),
                 moving: false,
@@ -306,14 +291,13 @@ impl Inner {
         let Some(e) = self.table().running.remove(&pid) else {
             return;
         };
-        self.deliver(e.origin, pid, result);
+        self.deliver(e.lineage.origin, pid, result);
     }
 
     fn deliver(&self, origin: NodeId, pid: Pid, result: Result<Vec<u8>, String>) {
         if origin == self.id {
-            if let Some((tx, _)) = self.table().joins.remove(&pid) {
-                let _ = tx.send(result.map_err(ProcessError::Failed));
-            }
+            let outcome = result.map_err(ProcessError::Failed);
+            self.table().joins.finish(pid, outcome);
             return;
         }
         let msg = Msg::Finished {
@@ -326,7 +310,7 @@ impl Inner {
     }
 
     /// Marks `pid` as moving (one move at a time) and returns what stops it.
-    pub(super) fn claim(&self, pid: Pid) -> Result<(Stopper, NodeId), MigrateError> {
+    pub(super) fn claim(&self, pid: Pid) -> Result<(Stopper, Lineage), MigrateError> {
         let mut t = self.table();
         let e = t
             .running
@@ -336,7 +320,7 @@ impl Inner {
             return Err(MigrateError::Busy(pid));
         }
         e.moving = true;
-        Ok((e.stopper.clone(), e.origin))
+        Ok((e.stopper.clone(), e.lineage))
     }
 
     /// The move of `pid` did not start: it is running again.
@@ -369,7 +353,7 @@ impl Inner {
                 ProcessInfo {
                     pid: *pid,
                     name: e.name.clone(),
-                    origin: e.origin,
+                    origin: e.lineage.origin,
                     moving: e.moving,
                     waiting_in,
                     waiting_at,
@@ -389,9 +373,7 @@ impl Inner {
         for (_, (_, tx)) in t.waiting.drain() {
             let _ = tx.send(Reply::Lost);
         }
-        for (_, (tx, _)) in t.joins.drain() {
-            let _ = tx.send(Err(ProcessError::Lost("the node shut down".into())));
-        }
+        t.joins.shut_down();
     }
 
     pub(super) async fn migrate(
@@ -409,7 +391,7 @@ impl Inner {
         if !self.net.connected(peer) {
             return Err(MigrateError::NotConnected(peer));
         }
-        let (stopper, origin) = self.claim(pid)?;
+        let (stopper, lineage) = self.claim(pid)?;
         let name = self.name_of(pid);
         let span = info_span!("migrate", %pid, name = %name, from = %self.id, to = %peer);
         async {
@@ -424,7 +406,8 @@ impl Inner {
             let frozen = self.chans.freeze_for_move(|c| m.freeze_with(c));
             let r = match frozen {
                 Ok((f, ex)) => {
-                    self.ship(pid, origin, f, ex, peer, (t0, stopped), false)
+                    let there = lineage.next();
+                    self.ship(pid, there, f, ex, peer, (t0, stopped), false)
                         .await
                 }
                 Err(e) => Err(MigrateError::Freeze(e.to_string())),
@@ -436,7 +419,7 @@ impl Inner {
                 Ok(mut report) => {
                     report.name = name;
                     self.record(&report);
-                    self.moved(pid, origin, peer);
+                    self.moved(pid, lineage.next(), peer);
                     Ok(report)
                 }
                 Err(e @ MigrateError::Unconfirmed(_)) => {
@@ -445,7 +428,7 @@ impl Inner {
                 }
                 Err(e) => {
                     warn!("move failed, resuming here: {e}");
-                    self.start(pid, origin, m);
+                    self.start(pid, lineage, m);
                     Err(e)
                 }
             }
@@ -478,10 +461,10 @@ impl Inner {
             Err(e) => return fail(MigrateError::Freeze(e.to_string()), p),
         };
         let pid = Pid::random();
-        let rx = self.expect_result(pid, peer);
+        let rx = self.table().joins.expect(pid, peer);
         let span = info_span!("spawn_on", %pid, name = P::NAME, from = %self.id, to = %peer);
         match self
-            .ship(pid, self.id, f, ex, peer, (t0, t0), true)
+            .ship(pid, Lineage::born(self.id), f, ex, peer, (t0, t0), true)
             .instrument(span)
             .await
         {
@@ -492,20 +475,21 @@ impl Inner {
             }
             Err(MigrateError::Unconfirmed(_)) => Ok(self.spawned(pid, rx)),
             Err(e) => {
-                self.table().joins.remove(&pid);
+                self.table().joins.forget(pid);
                 fail(e, p)
             }
         }
     }
 
-    /// Sends a frozen process to `peer` and runs the protocol in the
-    /// module docs. On an error other than `Unconfirmed` the pins are back
-    /// and the caller still owns the process.
+    /// Sends a frozen process to `peer`, where it will have `lineage`, and
+    /// runs the protocol in the module docs. On an error other than
+    /// `Unconfirmed` the pins are back and the caller still owns the
+    /// process.
     #[allow(clippy::too_many_arguments)]
     async fn ship(
         &self,
         pid: Pid,
-        origin: NodeId,
+        lineage: Lineage,
         frozen: Frozen,
         ex: Exported,
         peer: NodeId,
@@ -562,7 +546,8 @@ impl Inner {
         let prepare = Msg::Prepare {
             token,
             pid: pid.0,
-            origin: origin.0,
+            origin: lineage.origin.0,
+            moves: lineage.moves,
             frozen: bytes,
             fresh,
         };
@@ -604,7 +589,7 @@ impl Inner {
     /// Sends `Sync` to `node` and waits for its `SyncAck`: everything sent
     /// to it before has been handled there, and everything it sent before
     /// the ack has been handled here.
-    async fn sync(&self, node: NodeId) -> Result<(), String> {
+    pub(super) async fn sync(&self, node: NodeId) -> Result<(), String> {
         let token = self.next_token();
         let limit = self.limits.move_timeout;
         match self.ask(node, token, Msg::Sync { token }, limit).await {
@@ -718,6 +703,7 @@ impl Inner {
                 token,
                 pid,
                 origin,
+                moves,
                 frozen,
                 fresh,
             } => {
@@ -733,7 +719,10 @@ impl Inner {
                             (peer, token),
                             Held {
                                 pid,
-                                origin: NodeId(origin),
+                                lineage: Lineage {
+                                    origin: NodeId(origin),
+                                    moves,
+                                },
                                 movable,
                                 bytes,
                             },
@@ -752,10 +741,10 @@ impl Inner {
                 let Some(h) = held else {
                     return Err(format!("commit of unknown move {token}"));
                 };
-                if h.origin == self.id {
-                    self.moved(h.pid, h.origin, self.id);
+                if h.lineage.origin == self.id {
+                    self.moved(h.pid, h.lineage, self.id);
                 }
-                self.start(h.pid, h.origin, h.movable);
+                self.start(h.pid, h.lineage, h.movable);
                 self.send(peer, Msg::Committed { token });
             }
             Msg::Abort { token } => {
@@ -767,20 +756,14 @@ impl Inner {
                 self.answer(peer, token, Reply::Refused(reason))
             }
             Msg::Committed { token } => self.answer(peer, token, Reply::Committed),
-            Msg::Moved { pid, node } => {
-                if let Some(j) = self.table().joins.get_mut(&Pid(pid)) {
-                    j.1 = NodeId(node);
-                }
+            Msg::Moved { pid, node, moves } => {
+                self.table().joins.moved(Pid(pid), NodeId(node), moves);
             }
             Msg::Finished { pid, result } => {
-                let tx = self.table().joins.remove(&Pid(pid));
-                if let Some((tx, _)) = tx {
-                    let _ = tx.send(
-                        result
-                            .map(|b| b.0)
-                            .map_err(|e| ProcessError::Failed(crate::wire::sanitize_text(&e))),
-                    );
-                }
+                let outcome = result
+                    .map(|b| b.0)
+                    .map_err(|e| ProcessError::Failed(crate::wire::sanitize_text(&e)));
+                self.table().joins.finish(Pid(pid), outcome);
             }
             other => return Err(format!("not a process message: {other:?}")),
         }
@@ -792,19 +775,7 @@ impl Inner {
     pub(super) fn procs_peer_lost(&self, peer: NodeId) {
         let mut t = self.table();
         t.held.retain(|(n, _), _| *n != peer);
-        let gone: Vec<Pid> = t
-            .joins
-            .iter()
-            .filter(|(_, (_, at))| *at == peer)
-            .map(|(p, _)| *p)
-            .collect();
-        for pid in gone {
-            if let Some((tx, _)) = t.joins.remove(&pid) {
-                let _ = tx.send(Err(ProcessError::Lost(format!(
-                    "node {peer}, where process {pid} ran, is gone"
-                ))));
-            }
-        }
+        t.joins.peer_lost(peer);
         let lost: Vec<u64> = t
             .waiting
             .iter()

@@ -311,6 +311,7 @@ mod tests {
                     token: 7,
                     pid: 1 << 40,
                     origin: 3,
+                    moves: 2,
                     frozen: payload.clone(),
                     fresh: true,
                 },

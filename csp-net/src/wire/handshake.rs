@@ -15,8 +15,9 @@ pub const HANDSHAKE_MAGIC: u32 = 0x4353_504E;
 
 /// The wire protocol version this build speaks. Nodes only talk to nodes
 /// of the same version. Version 2: rendezvous values travel reserved
-/// and are answered (`Answer`, `Took`).
-pub const PROTOCOL_VERSION: u32 = 2;
+/// and are answered (`Answer`, `Took`). Version 3: `Prepare` and `Moved`
+/// carry the process's move count.
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// The longest node name, in bytes. Names go into logs and listings.
 pub const MAX_NAME_LEN: usize = 256;
