@@ -691,6 +691,42 @@ fn from_vec_reads_bin_and_integer_frames() {
     );
 }
 
+/// Holds `data` in its frame while it waits.
+#[process]
+async fn holder(input: Receiver<u64>, data: Vec<u8>) -> usize {
+    let _ = input.recv().await;
+    data.len()
+}
+
+/// `Frozen::freeze` serializes the frame straight into its checkpoint
+/// encoding, and `into_bytes` finishes it in place: the bytes must be
+/// those `to_bytes` writes, for frames whose bin header is every size
+/// (under 256 bytes, under 64 KiB, and larger), and they must thaw.
+#[test]
+fn into_bytes_writes_what_to_bytes_writes() {
+    let sizes = [
+        0, 100, 240, 250, 260, 1_000, 65_000, 65_600, 70_000, 300_000,
+    ];
+    for n in sizes {
+        let (tx, rx) = channel::<u64>();
+        let mut p = holder(rx, vec![7; n]);
+        let frozen = Frozen::freeze(&mut p).expect("freeze");
+        drop(p);
+        let want = frozen.to_bytes();
+        let frame_len = frozen.frame_len();
+        let (got, ends) = frozen.into_bytes();
+        assert_eq!(got.len(), want.len(), "{n} bytes held");
+        assert!(got == want, "{n} bytes held: the encodings differ");
+        assert_eq!(decode(&got).frame.0.len(), frame_len);
+        let again = Frozen::from_vec(got).expect("reads back");
+        assert_eq!(again.frame_len(), frame_len);
+        drop(ends);
+        let t = Registry::global().thaw(again).expect("thaws");
+        assert_eq!(t.name(), "Holder");
+        drop(tx);
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Identity mismatches
 // ---------------------------------------------------------------------------

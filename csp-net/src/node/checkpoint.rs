@@ -53,11 +53,12 @@ impl Inner {
         match self.chans.freeze_for_move(|c| m.freeze_with(c)) {
             Ok((frozen, _pins)) => {
                 self.forget(pid);
+                let (bytes, _ends) = frozen.into_bytes();
                 let file = File {
                     pid: pid.0,
                     origin: lineage.origin.0,
                     moves: lineage.moves,
-                    frozen: ByteBuf(frozen.to_bytes()),
+                    frozen: ByteBuf(bytes),
                 };
                 let mut out = MAGIC.to_vec();
                 // Plain data into a Vec: cannot fail.

@@ -496,7 +496,8 @@ impl Inner {
         (t0, stopped): (Instant, Instant),
         fresh: bool,
     ) -> Result<MigrationReport, MigrateError> {
-        let bytes = frozen.to_bytes();
+        // The ends the process held stay alive until the move is over.
+        let (bytes, _ends) = frozen.into_bytes();
         let freeze = t0.elapsed();
         let ends = ex.pins.len();
         let rollback = |what: String| {

@@ -15,6 +15,9 @@ use serde::de::{Deserializer, SeqAccess, Visitor};
 pub(crate) struct FrameBytes {
     buf: Vec<u8>,
     at: Range<usize>,
+    /// `buf` up to `at` is the start of this frame's checkpoint encoding,
+    /// written by the freeze (see [`FrameBytes::enveloped`]).
+    enveloped: bool,
 }
 
 impl FrameBytes {
@@ -23,6 +26,7 @@ impl FrameBytes {
         FrameBytes {
             at: 0..buf.len(),
             buf,
+            enveloped: false,
         }
     }
 
@@ -30,7 +34,35 @@ impl FrameBytes {
     /// from `buf`, which [`Field::range_in`] checks).
     pub(crate) fn within(buf: Vec<u8>, at: Range<usize>) -> FrameBytes {
         debug_assert!(at.end <= buf.len());
-        FrameBytes { buf, at }
+        FrameBytes {
+            buf,
+            at,
+            enveloped: false,
+        }
+    }
+
+    /// A frame serialized straight into its checkpoint encoding: `buf`
+    /// ends with the frame, at `at`, and everything before it is the
+    /// encoding's start for this frame. Encoding it then appends the rest
+    /// instead of copying the frame.
+    pub(crate) fn enveloped(buf: Vec<u8>, at: Range<usize>) -> FrameBytes {
+        debug_assert_eq!(at.end, buf.len());
+        FrameBytes {
+            buf,
+            at,
+            enveloped: true,
+        }
+    }
+
+    /// The buffer of an [`enveloped`](Self::enveloped) frame, leaving
+    /// this empty; `None` (and this untouched) for any other.
+    pub(crate) fn take_envelope(&mut self) -> Option<Vec<u8>> {
+        if !self.enveloped {
+            return None;
+        }
+        self.enveloped = false;
+        self.at = 0..0;
+        Some(std::mem::take(&mut self.buf))
     }
 }
 

@@ -1,10 +1,10 @@
 //! The frozen form of a process, in memory and in checkpoint files.
 //!
-//! A checkpoint file is the 8-byte magic `CSPFRZ01`, one MessagePack map
+//! A checkpoint file is the 8-byte magic `CSPFRZ01`, one MessagePack array
 //! (format version, identity: name, version and fingerprint, the frame's
 //! bytes, a snapshot of every channel it refers to, and the frame's
 //! [`Schema`](super::Schema), which lets newer code upgrade it), then the
-//! CRC-32 of that map, little-endian. Format 2 (before schemas) is still
+//! CRC-32 of that array, little-endian. Format 2 (before schemas) is still
 //! read. Reading one checks the magic and the checksum
 //! before decoding anything, then the format version; decoding goes through
 //! serde's bounded sequence handling; and a decoded frame is checked for a
@@ -20,15 +20,29 @@ use serde::{Deserialize, Serialize};
 
 use super::chanref::serde_bytes_compat::option::Ref;
 use super::chanref::{self, ChannelSnapshot};
+use super::envelope;
 use super::frame_bytes::{Field, FrameBytes};
 use super::schema::{SchemaRecord, SchemaSource};
 use super::upgrade;
 use super::Migratable;
 
-const MAGIC: &[u8; 8] = b"CSPFRZ01";
+pub(crate) const MAGIC: &[u8; 8] = b"CSPFRZ01";
 const FORMAT: u32 = 3;
 /// The oldest format this build reads.
 const OLDEST_FORMAT: u32 = 2;
+
+/// The live channel ends a frozen process held, apart from its bytes
+/// ([`Frozen::into_bytes`]). Dropping them is dropping the ends: a channel
+/// whose last receiver (or sender) they were closes. Keep them until the
+/// bytes are thawed, or will never be.
+#[must_use = "dropping the ends may close channels the frozen process needs"]
+pub struct HeldEnds(Vec<Box<dyn Any + Send>>);
+
+impl fmt::Debug for HeldEnds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HeldEnds({})", self.0.len())
+    }
+}
 
 /// Which process type a frozen frame belongs to.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Hash)]
@@ -203,13 +217,22 @@ impl Frozen {
     /// then serializes it. On success the caller should drop the frame (its
     /// channel ends are now held by the `Frozen`); on failure the settled
     /// frame is intact and can keep running.
+    ///
+    /// The frame is serialized straight into the start of its checkpoint
+    /// encoding, so [`into_bytes`](Self::into_bytes) need not copy it (a
+    /// process holding 16 MiB would otherwise be copied twice).
     pub fn freeze<P: Migratable>(frame: &mut P) -> Result<Frozen, super::FreezeError> {
         frame.settle();
-        let (bytes, got) = chanref::freezing(|| rmp_serde::to_vec(&*frame));
-        let bytes = bytes.map_err(|e| super::FreezeError::Serialize(e.to_string()))?;
+        let identity = P::identity();
+        let mut buf = envelope::head(FORMAT, &identity);
+        let mark = envelope::open_bin(&mut buf);
+        let (r, got) =
+            chanref::freezing(|| rmp_serde::encode::write(&mut envelope::Body(&mut buf), &*frame));
+        r.map_err(|e| super::FreezeError::Serialize(e.to_string()))?;
+        let at = envelope::close_bin(&mut buf, mark).map_err(super::FreezeError::Serialize)?;
         Ok(Frozen {
-            identity: P::identity(),
-            frame: FrameBytes::own(bytes),
+            identity,
+            frame: FrameBytes::enveloped(buf, at),
             channels: got.snapshots.into_values().flatten().collect(),
             schema: SchemaSource::Static(P::SCHEMA),
             keep: got.keep,
@@ -336,6 +359,27 @@ impl Frozen {
             schema,
             keep: Vec::new(),
         })
+    }
+
+    /// [`to_bytes`](Self::to_bytes) without copying a frame that
+    /// [`freeze`](Self::freeze) made: the same bytes. The live channel
+    /// ends the frozen process held come back apart: keep them until the
+    /// bytes are thawed (dropping them may close channels the process
+    /// still needs).
+    pub fn into_bytes(mut self) -> (Vec<u8>, HeldEnds) {
+        let ends = HeldEnds(std::mem::take(&mut self.keep));
+        let bytes = match self.frame.take_envelope() {
+            Some(mut out) => {
+                // Plain data into a Vec: cannot fail.
+                rmp_serde::encode::write(&mut out, &self.channels).expect("encoding snapshots");
+                rmp_serde::encode::write(&mut out, &self.schema).expect("encoding a schema");
+                let crc = crc32fast::hash(&out[MAGIC.len()..]);
+                out.extend_from_slice(&crc.to_le_bytes());
+                out
+            }
+            None => self.to_bytes(),
+        };
+        (bytes, ends)
     }
 
     /// Writes a checkpoint.

@@ -38,6 +38,7 @@
 //! serde's default: wrap it with [`serde_bytes`] to get the same.
 
 pub(crate) mod chanref;
+mod envelope;
 mod frame_bytes;
 mod frozen;
 mod handle;
@@ -51,7 +52,7 @@ mod upgrade;
 
 pub use chanref::serde_bytes_compat as serde_bytes;
 pub use chanref::ChannelSnapshot;
-pub use frozen::{Frozen, Identity, ThawError};
+pub use frozen::{Frozen, HeldEnds, Identity, ThawError};
 pub use handle::{spawn_process, FreezeError, HostedHandle, Movable, ProcessHandle, Stopper};
 pub use output::{EncodeOutput, EncodeOutputFallback, OutWrap, OutputEncoder};
 pub use registry::{ProcessType, Registry, ThawedProcess};
