@@ -40,6 +40,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::wire::HasPayload;
+pub use crate::wire::Payload;
+
 /// A message after the handshake.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub enum Msg {
@@ -209,9 +212,8 @@ pub enum Msg {
         origin: u64,
         /// The process's move count once this move commits (see `Moved`).
         moves: u64,
-        /// `Frozen::to_bytes`.
-        #[serde(with = "csp::migrate::serde_bytes")]
-        frozen: Vec<u8>,
+        /// `Frozen::to_bytes` (left in the frame's buffer on arrival).
+        frozen: Payload,
         /// Whether the process has never run (code migration, `spawn_on`).
         fresh: bool,
     },
@@ -278,6 +280,17 @@ pub enum Msg {
     },
 }
 
+/// A frozen process stays in the frame it arrived in
+/// ([`decode_msg_owned`](crate::wire::decode_msg_owned)).
+impl HasPayload for Msg {
+    fn payload_field(&mut self) -> Option<&mut Payload> {
+        match self {
+            Msg::Prepare { frozen, .. } => Some(frozen),
+            _ => None,
+        }
+    }
+}
+
 impl Msg {
     /// The size of the message's one large field (a value, a frozen
     /// process), 0 if it has none.
@@ -303,7 +316,7 @@ impl Msg {
             Msg::Value { bytes, .. } | Msg::Return { bytes, .. } | Msg::Deliver { bytes, .. } => {
                 std::mem::take(bytes)
             }
-            Msg::Prepare { frozen, .. } => std::mem::take(frozen),
+            Msg::Prepare { frozen, .. } => std::mem::take(frozen).into_vec(),
             _ => Vec::new(),
         }
     }

@@ -131,7 +131,7 @@ fn uncommitted_moves_past_the_limit_are_refused() {
             pid: 1000 + token,
             origin: me.0,
             moves: 0,
-            frozen: frozen.clone(),
+            frozen: frozen.clone().into(),
             fresh: true,
         };
         for token in 0..3 {

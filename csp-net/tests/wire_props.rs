@@ -12,10 +12,10 @@
 use std::cell::Cell;
 use std::fmt::Debug;
 
-use csp_net::proto::{AdminResp, PsRow};
+use csp_net::proto::{AdminResp, Msg, PsRow};
 use csp_net::wire::{
-    decode_msg, encode_frame, encode_msg, FrameDecoder, HandshakeMsg, WireError, HEADER_LEN,
-    NONCE_LEN,
+    decode_msg, decode_msg_owned, encode_frame, encode_msg, FrameDecoder, HandshakeMsg, Payload,
+    WireError, HEADER_LEN, NONCE_LEN,
 };
 use csp_net::NodeId;
 use proptest::collection::vec;
@@ -34,13 +34,15 @@ const RANDOM_PAYLOAD_CASES: u32 = 20_000;
 const HANDSHAKE_MUTATION_CASES: u32 = 25_000;
 const OTHER_MUTATION_CASES: u32 = 10_000;
 const PS_MUTATION_CASES: u32 = 5_000;
+const LARGE_FRAME_CASES: u32 = 1_000;
 const TOTAL_CASES: u32 = RANDOM_STREAM_CASES
     + FRAME_ROUND_TRIP_CASES
     + MSG_ROUND_TRIP_CASES
     + RANDOM_PAYLOAD_CASES
     + HANDSHAKE_MUTATION_CASES
     + OTHER_MUTATION_CASES
-    + PS_MUTATION_CASES;
+    + PS_MUTATION_CASES
+    + LARGE_FRAME_CASES;
 const _: () = assert!(TOTAL_CASES >= 100_000);
 
 fn config(cases: u32) -> Config {
@@ -636,4 +638,65 @@ fn a_ps_row_with_a_malformed_location_is_a_decode_error() {
         at: "procs.rs:13".into(),
     };
     assert!(matches!(decode_row(&bad), Err(WireError::Decode(_))));
+}
+
+/// A frozen process large enough to be decoded in the buffer it arrived
+/// in. Mutants of it, read the connection's way (`take_large_frame` and
+/// `decode_msg_owned` for a large frame, `next_frame_ref` and
+/// `decode_msg` for any other), must decode exactly as `decode_msg` of a
+/// copy does (the same message or the same error), and an accepted
+/// frozen process must be left in that buffer.
+#[test]
+fn large_frames_decode_in_place_as_they_would_from_a_copy() {
+    let frozen: Vec<u8> = (0..70_000u32).map(|i| (i % 251) as u8).collect();
+    let sample = Msg::Prepare {
+        token: 3,
+        pid: 1 << 50,
+        origin: 2,
+        moves: 9,
+        frozen: Payload::from(frozen),
+        fresh: false,
+    };
+    let encoded = frame_of(&sample).expect("encodes");
+    let max = encoded.len() + 16;
+    let in_place = Cell::new(0u32);
+    let strategy = (vec(mutation(), 0..3), vec(1usize..100_000, 1..4));
+    let mut runner = TestRunner::new(config(LARGE_FRAME_CASES));
+    let result = runner.run(&strategy, |(mutations, sizes)| {
+        let mut bytes = encoded.clone();
+        for m in &mutations {
+            m.apply(&mut bytes);
+        }
+        let mut dec = FrameDecoder::new(max);
+        for chunk in chunks(&bytes, &sizes) {
+            dec.read_into(chunk.len()).extend_from_slice(chunk);
+            dec.filled();
+            loop {
+                let (got, copy) = match dec.take_large_frame() {
+                    Ok(Some((buf, at))) => {
+                        let copy = buf[at.clone()].to_vec();
+                        let region = buf.as_ptr() as usize..buf.as_ptr() as usize + buf.len();
+                        let got = decode_msg_owned::<Msg>(buf, at);
+                        if let Ok(Msg::Prepare { frozen, .. }) = &got {
+                            let addr = frozen.as_ptr() as usize;
+                            prop_assert!(frozen.is_empty() || region.contains(&addr));
+                            in_place.set(in_place.get() + 1);
+                        }
+                        (got, copy)
+                    }
+                    Ok(None) => match dec.next_frame_ref() {
+                        Ok(Some(f)) => (decode_msg::<Msg>(f), f.to_vec()),
+                        Ok(None) | Err(_) => break,
+                    },
+                    Err(_) => break,
+                };
+                prop_assert_eq!(got, decode_msg::<Msg>(&copy));
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    assert!(in_place.get() > 0, "no frame was ever decoded in place");
 }

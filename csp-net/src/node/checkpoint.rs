@@ -91,7 +91,7 @@ impl Inner {
             moves: file.moves,
         }
         .next();
-        let m = self.accept(pid, file.frozen.0).map_err(refuse)?;
+        let m = self.accept(pid, file.frozen.0.into()).map_err(refuse)?;
         self.start(pid, lineage, m);
         self.moved(pid, lineage, self.id);
         Ok(pid)

@@ -25,8 +25,8 @@ use super::net::{Frame, Outbox, WRITE_BATCH};
 use super::Inner;
 use crate::proto::Msg;
 use crate::wire::{
-    decode_msg, encode_msg, FrameDecoder, Handshake, HandshakeMsg, PeerInfo, Role,
-    HANDSHAKE_MAX_FRAME,
+    decode_msg, decode_msg_owned, encode_msg, FrameDecoder, Handshake, HandshakeMsg, PeerInfo,
+    Role, HANDSHAKE_MAX_FRAME,
 };
 use crate::NodeId;
 
@@ -185,6 +185,19 @@ where
     inner.track(r.abort_handle());
 }
 
+/// The next message the decoder holds: a large frame is decoded from its
+/// own buffer, which a frozen process then stays in (no copy).
+fn next_msg(dec: &mut FrameDecoder) -> Result<Option<Msg>, String> {
+    let msg = if let Some((buf, at)) = dec.take_large_frame().map_err(|e| e.to_string())? {
+        decode_msg_owned(buf, at)
+    } else if let Some(frame) = dec.next_frame_ref().map_err(|e| e.to_string())? {
+        decode_msg(frame)
+    } else {
+        return Ok(None);
+    };
+    msg.map(Some).map_err(|e| e.to_string())
+}
+
 async fn reader<R: AsyncRead + Unpin>(
     inner: &std::sync::Weak<Inner>,
     peer: NodeId,
@@ -194,11 +207,10 @@ async fn reader<R: AsyncRead + Unpin>(
     stall: Arc<AtomicBool>,
 ) -> Result<(), String> {
     loop {
-        while let Some(frame) = dec.next_frame_ref().map_err(|e| e.to_string())? {
+        while let Some(msg) = next_msg(&mut dec)? {
             if stall.load(Ordering::Relaxed) {
                 continue;
             }
-            let msg: Msg = decode_msg(frame).map_err(|e| e.to_string())?;
             let Some(inner) = inner.upgrade() else {
                 return Ok(());
             };

@@ -45,7 +45,7 @@ use super::errors::{MigrateError, MigrationReport, Pid, ProcessError};
 use super::joins::{Joins, Lineage, Outcome};
 use super::Inner;
 use crate::chan::Exported;
-use crate::proto::{ByteBuf, Msg};
+use crate::proto::{ByteBuf, Msg, Payload};
 use crate::NodeId;
 
 /// Why [`Inner::ask`] got no answer.
@@ -549,7 +549,7 @@ impl Inner {
             pid: pid.0,
             origin: lineage.origin.0,
             moves: lineage.moves,
-            frozen: bytes,
+            frozen: bytes.into(),
             fresh,
         };
         match self.ask(peer, token, prepare, limit).await {
@@ -676,12 +676,13 @@ impl Inner {
         Ok(())
     }
 
-    pub(super) fn accept(&self, pid: Pid, bytes: Vec<u8>) -> Result<Movable, String> {
+    pub(super) fn accept(&self, pid: Pid, bytes: Payload) -> Result<Movable, String> {
         if self.table().running.contains_key(&pid) {
             return Err(format!("process {pid} already runs on this node"));
         }
         // The frame stays in the buffer it came in (no copy).
-        let frozen = Frozen::from_vec(bytes).map_err(|e| e.to_string())?;
+        let (buf, at) = bytes.into_parts();
+        let frozen = Frozen::from_vec_in(buf, at).map_err(|e| e.to_string())?;
         let name = &frozen.identity().name;
         if let Some(ok) = &self.accept {
             if !ok.iter().any(|n| n == name) {

@@ -312,7 +312,7 @@ mod tests {
                     pid: 1 << 40,
                     origin: 3,
                     moves: 2,
-                    frozen: payload.clone(),
+                    frozen: payload.clone().into(),
                     fresh: true,
                 },
                 Msg::Value {

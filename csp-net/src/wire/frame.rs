@@ -12,7 +12,13 @@
 //! [`push`]: FrameDecoder::push
 //! [`next_frame`]: FrameDecoder::next_frame
 
+use std::ops::Range;
+
 use super::error::WireError;
+
+/// A frame's own buffer, and where its payload lies in it
+/// ([`FrameDecoder::take_large_frame`]).
+pub type OwnedFrame = (Vec<u8>, Range<usize>);
 
 /// Bytes in a frame header: the big-endian `u32` payload length.
 pub const HEADER_LEN: usize = 4;
@@ -218,6 +224,22 @@ impl FrameDecoder {
         };
         self.pos = end;
         Ok(Some(&self.buf[start..end]))
+    }
+
+    /// The next complete frame, if it is large (over the idle buffer
+    /// size) and all the buffer holds: the buffer itself, handed over,
+    /// and where the payload lies in it. No copy, and nothing moved; the
+    /// decoder would have released such a buffer anyway. `Ok(None)` for
+    /// any other frame (take it with [`next_frame_ref`](Self::next_frame_ref)).
+    pub fn take_large_frame(&mut self) -> Result<Option<OwnedFrame>, WireError> {
+        self.release_if_empty();
+        let Some((start, end)) = self.next_span()? else {
+            return Ok(None);
+        };
+        if self.pos != 0 || end != self.buf.len() || end - start <= IDLE_CAPACITY {
+            return Ok(None);
+        }
+        Ok(Some((std::mem::take(&mut self.buf), start..end)))
     }
 
     /// Where the next complete frame's payload lies in the buffer.
@@ -437,6 +459,31 @@ mod tests {
         d.push(&bytes);
         assert_eq!(d.next_frame(), Ok(Some(b"ok".to_vec())));
         assert_eq!(d.next_frame(), Err(WireError::EmptyFrame));
+    }
+
+    /// A large frame alone in the buffer is handed over with where its
+    /// payload lies; a small one, or one with the next frame's bytes
+    /// behind it, is left for `next_frame_ref`.
+    #[test]
+    fn only_a_large_frame_alone_in_the_buffer_is_handed_over() {
+        let big: Vec<u8> = (0..IDLE_CAPACITY + 10).map(|i| i as u8).collect();
+        let mut bytes = Vec::new();
+        encode_frame(&big, &mut bytes).unwrap();
+        let mut d = FrameDecoder::new(1 << 20);
+        d.push(&bytes[..bytes.len() - 1]);
+        assert_eq!(d.take_large_frame(), Ok(None), "incomplete");
+        d.push(&bytes[bytes.len() - 1..]);
+        let (buf, at) = d.take_large_frame().unwrap().expect("handed over");
+        assert_eq!(&buf[at], &big[..]);
+        assert_eq!(d.buffered(), 0);
+
+        let mut two = bytes.clone();
+        encode_frame(b"next", &mut two).unwrap();
+        d.push(&two);
+        assert_eq!(d.take_large_frame(), Ok(None), "bytes behind it");
+        assert_eq!(d.next_frame_ref(), Ok(Some(&big[..])));
+        assert_eq!(d.take_large_frame(), Ok(None), "small");
+        assert_eq!(d.next_frame_ref(), Ok(Some(&b"next"[..])));
     }
 
     #[test]

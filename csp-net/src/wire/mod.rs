@@ -43,13 +43,15 @@ mod codec;
 mod error;
 mod frame;
 mod handshake;
+mod payload;
 mod skip;
 
 pub use codec::{decode_msg, encode_msg, encode_msg_split, SplitFrame, MAX_DEPTH};
 pub(crate) use error::sanitize as sanitize_text;
 pub use error::{HandshakeError, WireError};
-pub use frame::{encode_frame, FrameDecoder, HEADER_LEN};
+pub use frame::{encode_frame, FrameDecoder, OwnedFrame, HEADER_LEN};
 pub use handshake::{
     Handshake, HandshakeFailure, HandshakeMsg, PeerInfo, Role, Step, HANDSHAKE_MAGIC,
     HANDSHAKE_MAX_FRAME, MAX_NAME_LEN, NONCE_LEN, PROTOCOL_VERSION,
 };
+pub use payload::{decode_msg_owned, HasPayload, Payload};

@@ -345,7 +345,17 @@ impl Frozen {
     /// copied out of it (a large frame arriving from the network or a file
     /// costs no second allocation).
     pub fn from_vec(b: Vec<u8>) -> Result<Frozen, ThawError> {
-        let form = parse(&b)?;
+        let all = 0..b.len();
+        Frozen::from_vec_in(b, all)
+    }
+
+    /// [`Frozen::from_vec`] of the part `at` of `b` (a checkpoint inside
+    /// a received message, say): the frame stays in `b`.
+    pub fn from_vec_in(b: Vec<u8>, at: std::ops::Range<usize>) -> Result<Frozen, ThawError> {
+        let part = b
+            .get(at)
+            .ok_or_else(|| ThawError::Format("checkpoint outside its buffer".into()))?;
+        let form = parse(part)?;
         let at = form.frame.range_in(&b);
         let (identity, channels, schema) = (form.identity, form.channels, form.schema);
         let frame = match (at, form.frame) {
