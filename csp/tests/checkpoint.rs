@@ -718,8 +718,12 @@ fn into_bytes_writes_what_to_bytes_writes() {
         assert_eq!(got.len(), want.len(), "{n} bytes held");
         assert!(got == want, "{n} bytes held: the encodings differ");
         assert_eq!(decode(&got).frame.0.len(), frame_len);
-        let again = Frozen::from_vec(got).expect("reads back");
+        let again = Frozen::from_vec(got.clone()).expect("reads back");
         assert_eq!(again.frame_len(), frame_len);
+        assert!(
+            again.to_bytes() == got,
+            "{n} bytes held: read back, encodes the same"
+        );
         drop(ends);
         let t = Registry::global().thaw(again).expect("thaws");
         assert_eq!(t.name(), "Holder");

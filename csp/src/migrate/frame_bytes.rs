@@ -54,6 +54,12 @@ impl FrameBytes {
         }
     }
 
+    /// The encoding's start and the frame, of an
+    /// [`enveloped`](Self::enveloped) frame.
+    pub(crate) fn envelope(&self) -> Option<&[u8]> {
+        self.enveloped.then(|| &self.buf[..self.at.end])
+    }
+
     /// The buffer of an [`enveloped`](Self::enveloped) frame, leaving
     /// this empty; `None` (and this untouched) for any other.
     pub(crate) fn take_envelope(&mut self) -> Option<Vec<u8>> {

@@ -312,6 +312,12 @@ impl Frozen {
     /// Encodes for a file or the wire (channel ends become references;
     /// snapshots travel along).
     pub fn to_bytes(&self) -> Vec<u8> {
+        if let Some(head) = self.frame.envelope() {
+            // Written by the freeze: copy it as it is, then finish it.
+            let mut out = Vec::with_capacity(head.len() + 256);
+            out.extend_from_slice(head);
+            return self.finish(out);
+        }
         let form = FileFormRef {
             format: FORMAT,
             identity: &self.identity,
@@ -379,17 +385,21 @@ impl Frozen {
     pub fn into_bytes(mut self) -> (Vec<u8>, HeldEnds) {
         let ends = HeldEnds(std::mem::take(&mut self.keep));
         let bytes = match self.frame.take_envelope() {
-            Some(mut out) => {
-                // Plain data into a Vec: cannot fail.
-                rmp_serde::encode::write(&mut out, &self.channels).expect("encoding snapshots");
-                rmp_serde::encode::write(&mut out, &self.schema).expect("encoding a schema");
-                let crc = crc32fast::hash(&out[MAGIC.len()..]);
-                out.extend_from_slice(&crc.to_le_bytes());
-                out
-            }
+            Some(out) => self.finish(out),
             None => self.to_bytes(),
         };
         (bytes, ends)
+    }
+
+    /// Appends what follows the frame in the encoding (snapshots, schema,
+    /// CRC) to `out`, which holds everything up to the frame's end.
+    fn finish(&self, mut out: Vec<u8>) -> Vec<u8> {
+        // Plain data into a Vec: cannot fail.
+        rmp_serde::encode::write(&mut out, &self.channels).expect("encoding snapshots");
+        rmp_serde::encode::write(&mut out, &self.schema).expect("encoding a schema");
+        let crc = crc32fast::hash(&out[MAGIC.len()..]);
+        out.extend_from_slice(&crc.to_le_bytes());
+        out
     }
 
     /// Writes a checkpoint.
