@@ -141,12 +141,8 @@ impl<'de> Deserialize<'de> for Payload {
             fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Payload, E> {
                 Ok(Payload::from(v))
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Payload, A::Error> {
-                let mut out = Vec::new();
-                while let Some(b) = a.next_element::<u8>()? {
-                    out.push(b);
-                }
-                Ok(Payload::from(out))
+            fn visit_seq<A: SeqAccess<'de>>(self, a: A) -> Result<Payload, A::Error> {
+                csp::migrate::serde_bytes::seq_to_vec(a).map(Payload::from)
             }
         }
         d.deserialize_bytes(V)
@@ -266,6 +262,15 @@ mod tests {
         let at = 0..buf.len();
         let r: Result<Hidden, _> = decode_msg_owned(buf, at);
         assert!(matches!(r, Err(WireError::Decode(_))));
+    }
+
+    /// Bytes written as an array of integers (a plain `Vec<u8>`) read too.
+    #[test]
+    fn an_array_of_integers_reads_as_bytes() {
+        let ints = rmp_serde::to_vec(&vec![1u8, 2, 200]).unwrap();
+        assert!(matches!(ints[0], 0x90..=0x9f), "written as an array");
+        let p: Payload = decode_msg(&ints).unwrap();
+        assert_eq!(&p[..], &[1, 2, 200]);
     }
 
     #[test]

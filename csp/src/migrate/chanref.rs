@@ -69,18 +69,22 @@ pub mod serde_bytes_compat {
             fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
                 Ok(v)
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut a: A,
-            ) -> Result<Vec<u8>, A::Error> {
-                let mut out = Vec::new();
-                while let Some(b) = a.next_element::<u8>()? {
-                    out.push(b);
-                }
-                Ok(out)
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, a: A) -> Result<Vec<u8>, A::Error> {
+                seq_to_vec(a)
             }
         }
         d.deserialize_byte_buf(V)
+    }
+
+    /// Bytes written as an array of integers (how serde writes a plain
+    /// `Vec<u8>`, and old checkpoints did), for a bytes visitor's
+    /// `visit_seq`.
+    pub fn seq_to_vec<'de, A: serde::de::SeqAccess<'de>>(mut a: A) -> Result<Vec<u8>, A::Error> {
+        let mut out = Vec::new();
+        while let Some(b) = a.next_element::<u8>()? {
+            out.push(b);
+        }
+        Ok(out)
     }
 
     /// `Option<Vec<u8>>` as nil or bin: a `#[process]` frame's `Vec<u8>`

@@ -124,12 +124,8 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for Field<'a> {
             fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Field<'a>, E> {
                 Ok(Field::Owned(v))
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Field<'a>, A::Error> {
-                let mut out = Vec::new();
-                while let Some(b) = a.next_element::<u8>()? {
-                    out.push(b);
-                }
-                Ok(Field::Owned(out))
+            fn visit_seq<A: SeqAccess<'de>>(self, a: A) -> Result<Field<'a>, A::Error> {
+                super::chanref::serde_bytes_compat::seq_to_vec(a).map(Field::Owned)
             }
         }
         d.deserialize_bytes(V(std::marker::PhantomData))
