@@ -113,6 +113,14 @@ fn case(fault_on_dest: bool, at: FaultAt, act: FaultDo, expect: Expect) {
                     "{label}: {r:?}"
                 );
                 assert_eq!(where_is(&cl, &h), (false, true), "{label}");
+                // c holds the join handle: b told it, at the commit, that
+                // the process runs there, even if a never heard that the
+                // move was done. So losing a leaves the handle alone.
+                assert!(cl.b.sync_with(cl.c.id()).await, "{label}: b and c in touch");
+                cl.a.shutdown();
+                while cl.c.peers().iter().any(|(id, _)| *id == cl.a.id()) {
+                    tokio::task::yield_now().await;
+                }
             }
             Expect::Unconfirmed => {
                 assert!(
@@ -224,11 +232,12 @@ fn source_dying_after_a_move_home_leaves_the_join_handle_alone() {
     });
 }
 
-/// Two moves in a row tell the origin (`c`) from two sources, over two
-/// connections, so the notes can cross. Here `a`'s note of the move to
-/// `b` is held back until after `b`'s note of the move back to `a`. The
-/// stale note must not point the join handle at `b`: if it did, losing
-/// `b` would fail the handle of a process that runs on, on `a`.
+/// Two moves in a row are told to the origin (`c`) by the two nodes the
+/// process arrived at, over two connections, so the notes can cross.
+/// Here `b`'s note of the move to `b` is held back until after `a`'s note
+/// of the move back to `a`. The stale note must not point the join handle
+/// at `b`: if it did, losing `b` would fail the handle of a process that
+/// runs on, on `a`.
 #[test]
 fn a_stale_moved_note_does_not_redirect_the_join_handle() {
     let rt = rt::rt();
@@ -237,15 +246,15 @@ fn a_stale_moved_note_does_not_redirect_the_join_handle() {
         let (tx, orx, h) = total_on_a(&cl).await;
         let mut total = 0;
         feed(&tx, &orx, 1, 5, &mut total).await;
-        cl.a.inject_fault(Send("Moved"), Hold);
+        cl.b.inject_fault(Send("Moved"), Hold);
         cl.a.migrate(h.pid(), cl.b.id()).await.expect("a to b");
         feed(&tx, &orx, 6, 10, &mut total).await;
-        // Hold b's note too, so that c handles it first, for certain.
-        cl.b.inject_fault(Send("Moved"), Hold);
+        // Hold a's note too, so that c handles it first, for certain.
+        cl.a.inject_fault(Send("Moved"), Hold);
         cl.b.migrate(h.pid(), cl.a.id()).await.expect("b to a");
         feed(&tx, &orx, 11, 15, &mut total).await;
-        cl.b.release_held().await;
         cl.a.release_held().await;
+        cl.b.release_held().await;
         assert_eq!(where_is(&cl, &h), (true, false));
         cl.b.shutdown();
         while cl.c.peers().iter().any(|(id, _)| *id == cl.b.id()) {

@@ -139,10 +139,12 @@
 //! every [`Limits::heartbeat`]). Then channel ends homed there report
 //! closed, moves to it roll back, and join handles of processes that ran
 //! there report [`ProcessError::Lost`]. A handle stays at the process's
-//! origin, which learns where the process runs from a `Moved` note sent
-//! by each move's source (or from the commit, when it is the
-//! destination); notes of two moves can arrive in either order, so each
-//! carries the process's move count and the origin keeps the highest.
+//! origin, which learns where the process runs from a `Moved` note the
+//! destination of each move sends it at the commit (so a source lost
+//! just after the commit, or an unconfirmed commit, cannot leave it
+//! following the wrong node); notes of two moves come from two nodes and
+//! can arrive in either order, so each carries the process's move count
+//! and the origin keeps the highest.
 //!
 //! A peer is untrusted input, and what it can make a node hold is bounded:
 //! one frame at most [`Limits::max_frame`] (checked before allocating);

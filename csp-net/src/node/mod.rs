@@ -514,6 +514,14 @@ impl Node {
         self.0.faults.arm(at, act);
     }
 
+    /// Returns once `peer` has handled everything this node sent it
+    /// before (tests only): `false` if it could not be asked, or did not
+    /// answer within the move timeout.
+    #[doc(hidden)]
+    pub async fn sync_with(&self, peer: NodeId) -> bool {
+        self.0.sync(peer).await.is_ok()
+    }
+
     /// Sends the messages a [`FaultDo::Hold`] kept back (tests only), and
     /// returns once each peer has handled its.
     #[doc(hidden)]

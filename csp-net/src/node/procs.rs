@@ -12,7 +12,8 @@
 //!                                           decode (proxies attach), hold it
 //!  <----- Prepared{token} | Refused{reason} --------
 //!  ------ Commit{token} ---------------------------->
-//!  drop its copy                            run it
+//!  drop its copy                            tell the origin (`Moved`),
+//!                                           run it
 //!  <----- Committed{token} --------------------------
 //! ```
 //!
@@ -221,12 +222,12 @@ impl Inner {
     /// there), now runs on `node`: here if this is its origin, else in a
     /// `Moved` to the origin.
     ///
-    /// An origin that `node` is learns it from the commit itself (see the
-    /// `Commit` handler): told afterwards, by a message from the source,
-    /// it could hear it too late (the process already moved on, and the
-    /// late news would point its join handle back at itself) or never (a
-    /// source lost just after the commit would fail the handle of a
-    /// process running at its origin).
+    /// The node the process arrives at tells, at the commit (see the
+    /// `Commit` handler), not the source after it: a source lost just
+    /// after the commit, or one whose commit was never confirmed
+    /// (`Unconfirmed`), could not tell, and the handle would follow the
+    /// wrong node. Notes of successive moves can still arrive in any order
+    /// (they come from different nodes); the move count orders them.
     pub(super) fn moved(&self, pid: Pid, lineage: Lineage, node: NodeId) {
         if lineage.origin == self.id {
             self.table().joins.moved(pid, node, lineage.moves);
@@ -419,7 +420,6 @@ impl Inner {
                 Ok(mut report) => {
                     report.name = name;
                     self.record(&report);
-                    self.moved(pid, lineage.next(), peer);
                     Ok(report)
                 }
                 Err(e @ MigrateError::Unconfirmed(_)) => {
@@ -743,9 +743,7 @@ impl Inner {
                 let Some(h) = held else {
                     return Err(format!("commit of unknown move {token}"));
                 };
-                if h.lineage.origin == self.id {
-                    self.moved(h.pid, h.lineage, self.id);
-                }
+                self.moved(h.pid, h.lineage, self.id);
                 self.start(h.pid, h.lineage, h.movable);
                 self.send(peer, Msg::Committed { token });
             }
