@@ -245,15 +245,16 @@ pub enum Msg {
         token: u64,
     },
     /// Process `pid`, whose join handle the receiving node holds, now runs
-    /// on `node` (so that the handle fails if that node is lost).
+    /// on `node` (so that the handle fails if that node is lost); sent by
+    /// `node` when it commits the move.
     Moved {
         /// Process id.
         pid: u64,
         /// Where it runs now.
         node: u64,
         /// The process's move count with this move: notes of two moves
-        /// come from two sources and can cross, so the origin keeps the
-        /// highest.
+        /// come from the two nodes it arrived at and can cross, so the
+        /// origin keeps the highest.
         moves: u64,
     },
     /// An operator's request; answered with `AdminReply` of the same token.
