@@ -5,9 +5,10 @@
 //! handle (within the failure bound) instead of leaving it to wait for a
 //! result that will never come.
 //!
-//! The news arrives as `Moved` notes, each from the source of one move,
-//! so two moves in a row reach the origin over two different connections
-//! and can arrive in either order. Each note therefore carries the
+//! The news arrives as `Moved` notes, each from the node one move
+//! brought the process to (sent when it commits), so two moves in a row
+//! reach the origin over two different connections and can arrive in
+//! either order. Each note therefore carries the
 //! process's move count ([`Lineage::moves`]), and the origin keeps the
 //! note with the highest: a stale note can never point a handle back at a
 //! node the process has left.

@@ -198,10 +198,9 @@ impl FrameDecoder {
         let Some((start, end)) = self.next_span()? else {
             return Ok(None);
         };
-        if self.pos == 0 && end == self.buf.len() && self.buf.capacity() > IDLE_CAPACITY {
-            // A large frame that is all the buffer holds: hand the buffer
-            // over (moving the payload over the header) rather than copy
-            // it into a fresh allocation, whose pages would all fault.
+        if self.hand_over(end) {
+            // Moving the payload over the header, rather than copying it
+            // into a fresh allocation, whose pages would all fault.
             let mut frame = std::mem::take(&mut self.buf);
             frame.drain(..HEADER_LEN);
             return Ok(Some(frame));
@@ -226,20 +225,27 @@ impl FrameDecoder {
         Ok(Some(&self.buf[start..end]))
     }
 
-    /// The next complete frame, if it is large (over the idle buffer
-    /// size) and all the buffer holds: the buffer itself, handed over,
-    /// and where the payload lies in it. No copy, and nothing moved; the
-    /// decoder would have released such a buffer anyway. `Ok(None)` for
-    /// any other frame (take it with [`next_frame_ref`](Self::next_frame_ref)).
+    /// The next complete frame, if it is all the buffer holds and the
+    /// buffer is large (over the idle size): the buffer itself, handed
+    /// over, and where the payload lies in it. No copy, and nothing moved.
+    /// `Ok(None)` for any other frame (take it with
+    /// [`next_frame_ref`](Self::next_frame_ref)).
     pub fn take_large_frame(&mut self) -> Result<Option<OwnedFrame>, WireError> {
         self.release_if_empty();
         let Some((start, end)) = self.next_span()? else {
             return Ok(None);
         };
-        if self.pos != 0 || end != self.buf.len() || end - start <= IDLE_CAPACITY {
+        if !self.hand_over(end) {
             return Ok(None);
         }
         Ok(Some((std::mem::take(&mut self.buf), start..end)))
+    }
+
+    /// Whether the frame ending at `end` is all the buffer holds, in a
+    /// buffer the decoder would release once it is taken: then the
+    /// buffer itself can go to the caller.
+    fn hand_over(&self, end: usize) -> bool {
+        self.pos == 0 && end == self.buf.len() && self.buf.capacity() > IDLE_CAPACITY
     }
 
     /// Where the next complete frame's payload lies in the buffer.
@@ -462,8 +468,8 @@ mod tests {
     }
 
     /// A large frame alone in the buffer is handed over with where its
-    /// payload lies; a small one, or one with the next frame's bytes
-    /// behind it, is left for `next_frame_ref`.
+    /// payload lies; one with the next frame's bytes behind it, or one
+    /// not at the buffer's front, is left for `next_frame_ref`.
     #[test]
     fn only_a_large_frame_alone_in_the_buffer_is_handed_over() {
         let big: Vec<u8> = (0..IDLE_CAPACITY + 10).map(|i| i as u8).collect();
@@ -482,7 +488,7 @@ mod tests {
         d.push(&two);
         assert_eq!(d.take_large_frame(), Ok(None), "bytes behind it");
         assert_eq!(d.next_frame_ref(), Ok(Some(&big[..])));
-        assert_eq!(d.take_large_frame(), Ok(None), "small");
+        assert_eq!(d.take_large_frame(), Ok(None), "not at the front");
         assert_eq!(d.next_frame_ref(), Ok(Some(&b"next"[..])));
     }
 

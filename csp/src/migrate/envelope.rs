@@ -73,22 +73,17 @@ pub(crate) fn open_bin(out: &mut Vec<u8>) -> usize {
 pub(crate) fn close_bin(out: &mut Vec<u8>, mark: usize) -> Result<Range<usize>, String> {
     let body = mark + BIN32_LEN;
     let len = out.len() - body;
-    let header: &[u8] = &match (u8::try_from(len), u16::try_from(len), u32::try_from(len)) {
-        (Ok(n), _, _) => [0xc4, n, 0, 0, 0],
+    let (header, used) = match (u8::try_from(len), u16::try_from(len), u32::try_from(len)) {
+        (Ok(n), _, _) => ([0xc4, n, 0, 0, 0], 2),
         (_, Ok(n), _) => {
             let [a, b] = n.to_be_bytes();
-            [0xc5, a, b, 0, 0]
+            ([0xc5, a, b, 0, 0], 3)
         }
         (_, _, Ok(n)) => {
             let [a, b, c, d] = n.to_be_bytes();
-            [0xc6, a, b, c, d]
+            ([0xc6, a, b, c, d], BIN32_LEN)
         }
         _ => return Err(format!("the frame is {len} bytes, over 4 GiB")),
-    };
-    let used = match header[0] {
-        0xc4 => 2,
-        0xc5 => 3,
-        _ => BIN32_LEN,
     };
     out[mark..mark + used].copy_from_slice(&header[..used]);
     let start = mark + used;
